@@ -62,6 +62,18 @@ def has_stored_auth(conn: sa.Connection, account: str) -> bool:
     )
 
 
+def last_sync(conn: sa.Connection, account: str) -> tuple[str, datetime] | None:
+    """Status and start of the account's latest sync log row."""
+    row = conn.execute(
+        sa.text(
+            "SELECT status, started_at FROM audible_sync_logs WHERE account = :account"
+            " ORDER BY started_at DESC, id DESC LIMIT 1"
+        ),
+        {"account": account},
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def store_auth(conn: sa.Connection, account: str, marketplace: str, auth_encrypted: str) -> bool:
     """Insert or replace an account's credentials; the account then syncs from the API.
 
