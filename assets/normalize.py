@@ -1,0 +1,619 @@
+"""Normalising book titles, authors and ISBNs so an Audible item and a tracker book compare fairly.
+
+Pure Python (stdlib only): the matcher, the CLI preview and the tests all use it
+without Dagster or a database.
+
+Audible titles carry a lot that the reader's tracker usually does not:
+"(Unabridged)", "[Naxos AudioBooks Edition]", "A Novel", series markers
+("The Stormlight Archive, Book 1", "Book Three of The Wheel of Time"),
+subtitles the tracker may or may not keep, and authors with roles
+("Bibek Debroy - translator"). What is noise is dropped; what tells two books
+of one series apart (volume and part numbers, omnibus ranges, companion words)
+is *extracted* rather than thrown away, because losing it is how a matcher
+links Book 2 to Book 3.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Longest input we look at. Real titles are far shorter; capping keeps the
+# regexes linear-time cheap on garbage (a 10 kB "title" must not stall a sync).
+MAX_INPUT = 1000
+
+_TRANSLATE = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "‘": "'",
+        "’": "'",
+        "ʼ": "'",
+        "`": "'",
+        "´": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "–": " - ",
+        "—": " - ",
+        "―": " - ",
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+    }
+)
+
+ARTICLES = frozenset({"the", "a", "an"})
+# Words too common to identify a title on their own (used for blocking and for
+# "is this title distinctive enough" checks, never removed from the title).
+STOPWORDS = frozenset(
+    {"the", "a", "an", "of", "and", "to", "in", "on", "for", "with", "at", "by", "from", "or", "is"}
+)
+
+_WORD_NUMBERS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_WORD_NUMBERS.update(
+    {
+        w: str(i)
+        for i, w in enumerate(
+            "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
+        )
+    }
+)
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+def roman_to_int(text: str) -> int | None:
+    """Value of a well-formed Roman numeral made of I, V, X, L, C (1..399); None otherwise."""
+    text = text.lower()
+    if not text or len(text) > 9 or any(ch not in _ROMAN_VALUES for ch in text):
+        return None
+    total = 0
+    for i, ch in enumerate(text):
+        value = _ROMAN_VALUES[ch]
+        if i + 1 < len(text) and _ROMAN_VALUES[text[i + 1]] > value:
+            total -= value
+        else:
+            total += value
+    # Round-trip check rejects malformed forms such as "iiii" or "vx".
+    return total if 0 < total < 400 and int_to_roman(total) == text else None
+
+
+def int_to_roman(value: int) -> str:
+    parts = []
+    for number, numeral in (
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
+        while value >= number:
+            parts.append(numeral)
+            value -= number
+    return "".join(parts)
+
+
+def number_value(token: str) -> str | None:
+    """'3', 'three', 'third', 'III', '2.5' -> canonical digits ('3', '2.5'); None if not a number."""
+    token = token.strip().lower().rstrip(".")
+    if not token:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        whole, _, frac = token.partition(".")
+        whole = str(int(whole))
+        frac = frac.rstrip("0")
+        return f"{whole}.{frac}" if frac else whole
+    if token in _WORD_NUMBERS:
+        return _WORD_NUMBERS[token]
+    roman = roman_to_int(token)
+    return None if roman is None else str(roman)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics, unify quotes and dashes; keeps punctuation."""
+    text = text[:MAX_INPUT]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = text.translate(_TRANSLATE)
+    # Control and format characters become spaces rather than glueing words together.
+    text = "".join(ch if ch.isprintable() else " " for ch in text) if not text.isprintable() else text
+    return text.casefold()
+
+
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Standalone Roman numerals (II..CCCXCIX) are rewritten as digits so "Rocky II"
+# equals "Rocky 2". A lone "i" is left alone: it is far more often the pronoun.
+_ROMAN_TOKEN = re.compile(r"\b(?=[ivxlc]{1,9}\b)(?!i\b)[ivxlc]+\b")
+# Cardinal number words become digits so "Around the World in Eighty Days" equals
+# "... in 80 Days". Ordinals stay words: "Second Foundation" is not "Foundation 2".
+_CARDINALS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_CARDINALS.update(
+    {w: str(10 * i) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+)
+_CARDINAL_TOKEN = re.compile(r"\b(?:" + "|".join(_CARDINALS) + r")\b")
+
+
+def _roman_sub(match: re.Match[str]) -> str:
+    value = roman_to_int(match.group(0))
+    return match.group(0) if value is None else str(value)
+
+
+def clean_words(text: str, *, roman: bool = True) -> str:
+    """Folded text -> space-separated [0-9a-z] words; '&' is 'and', apostrophes vanish."""
+    text = text.replace("&", " and ")
+    text = _APOSTROPHE.sub("", text)
+    text = _DIGIT_GROUP.sub("", text)
+    text = _NON_WORD.sub(" ", text).strip()
+    if roman and any(ch in text for ch in "ivxlc"):
+        text = _ROMAN_TOKEN.sub(_roman_sub, text)
+    if roman:
+        text = _CARDINAL_TOKEN.sub(lambda m: _CARDINALS[m.group(0)], text)
+    return text
+
+
+def strip_articles(text: str) -> str:
+    words = text.split()
+    while len(words) > 1 and words[0] in ARTICLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+# --- series, volume and part markers -------------------------------------------------
+
+_NUM = r"\d+(?:\.\d+)?|[ivxlc]{1,9}|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+# "Book 3", "Vol. 2", "Volume II", "Book Three", "Books 1-3", "Part 1", "Series 2",
+# "#4", "Book #4". Ranges make an omnibus. Keywords "no."/"number" are left out on
+# purpose: "The No. 1 Ladies' Detective Agency" is a title, not a volume.
+_MARKER = re.compile(
+    rf"(?:(?P<kw>books?|bk|volumes?|vols?|tomes?|series|seasons?|episodes?|acts?|parts?|pt)\.?\s*#?\s*|#\s*)"
+    rf"(?P<num>{_NUM})(?:\s*(?:-|to|through|&|and)\s*(?P<num2>{_NUM}))?"
+    r"(?=$|[\s,;:.)\]}])"
+)
+_MARKER_START = re.compile(r"(?:^|(?<=[\s,(\[{:;.-]))")
+_SERIES_WORDS = re.compile(
+    r"\b(?:series|trilogy|saga|chronicles|cycle|sequence|quartet|prequel|novella|novel)\s*$"
+)
+_COMPANION = re.compile(
+    r"\b(?:making of|companion|behind the scenes|summary|study guide|workbook|sparknotes|cliffsnotes|"
+    r"screenplay|annotated|unofficial guide|official guide|illustrated guide|reader'?s guide|"
+    r"analysis of|the art of the (?:film|movie)|the science of the|critical guide|literature guide|"
+    r"graphic (?:novel|history|adaptation)|coloring book|colouring book|quiz book|cookbook|trivia)\b"
+)
+_OMNIBUS = re.compile(
+    r"\b(?:box(?:ed)? set|omnibus|collection|anthology|complete (?:works|novels|series|stories|saga|trilogy|collection)|"
+    r"collected (?:works|stories|novels)|\d+[- ]book|\d+ books? in (?:1|one)|(?:two|three|four|five|\d+) novels|"
+    r"trilogy of \w+|the (?:complete|whole) (?:trilogy|series|saga|cycle))\b"
+)
+_OMNIBUS_MAIN = re.compile(r"\b(?:trilogy|quartet|quintet)\s*$")
+_EDITION = re.compile(
+    r"\b(?:(?:anniversary|special|revised|updated|expanded|deluxe|collector'?s|illustrated|definitive|classic tales|"
+    r"naxos audio ?books|naxos|audible|audio|new|\d+(?:st|nd|rd|th)|first|second|third|international|"
+    r"movie tie-in|tie-in|media tie-in|unabridged|abridged|bbc|radio|reprint|paperback|hardcover|"
+    r"library|enhanced|uk|us|american|british)\s+)+edition\b"
+)
+_NOISE_PHRASES = re.compile(
+    r"\b(?:unabridged|abridged|dramati[sz]ed(?: adaptation)?|dramati[sz]ations?|adaptations?|"
+    r"full[- ]cast(?: recording| production)?|radio (?:drama|dramati[sz]ation|play|adaptation|series)s?|"
+    r"bbc(?: radio)?(?: \d+)?|audible (?:original|edition|exclusive|studios)|audio ?(?:book|drama|edition)s?|"
+    r"original recording|recording|narrated by .*|read by .*|with an introduction by .*|penguin classics|"
+    r"updated|expanded|revised|edition|version|a novel|novel|a memoir|a thriller|a mystery|"
+    r"a novella|a romance|a love story|book club|selections?|complete and)\b"
+)
+_FILLER = frozenset({"a", "an", "the", "and", "with", "of", "by", "in", "new", "s", "4", "4s"})
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    kind: str  # "volume" or "part"
+    values: tuple[str, ...]
+    is_range: bool
+
+
+def _marker_kind(keyword: str | None) -> str:
+    if keyword and keyword.startswith(("part", "pt")):
+        return "part"
+    return "volume"
+
+
+def extract_markers(text: str) -> tuple[str, list[Marker]]:
+    """Remove series/volume/part markers from folded text; return the rest and the markers."""
+    found: list[Marker] = []
+
+    def replace(match: re.Match[str]) -> str:
+        start = match.start()
+        if start > 0 and not (text[start - 1].isspace() or text[start - 1] in ",([{:;.-"):
+            return match.group(0)
+        kw = match.group("kw")
+        first = number_value(match.group("num"))
+        if first is None or (kw is None and not re.fullmatch(r"\d+(?:\.\d+)?", match.group("num"))):
+            return match.group(0)
+        second = number_value(match.group("num2")) if match.group("num2") else None
+        if match.group("num2") and second is None:
+            return match.group(0)
+        if second is not None:
+            found.append(Marker(_marker_kind(kw), (first, second), True))
+        else:
+            found.append(Marker(_marker_kind(kw), (first,), False))
+        return " "
+
+    rest = _MARKER.sub(replace, text)
+    return rest, found
+
+
+# --- ISBN ------------------------------------------------------------------------------
+
+
+def _isbn10_valid(digits: str) -> bool:
+    total = sum((10 - i) * (10 if ch == "X" else int(ch)) for i, ch in enumerate(digits))
+    return total % 11 == 0
+
+
+def _isbn13_check(first12: str) -> str:
+    total = sum((1 if i % 2 == 0 else 3) * int(ch) for i, ch in enumerate(first12))
+    return str((10 - total % 10) % 10)
+
+
+def normalize_isbn(raw: object) -> str | None:
+    """ISBN-13 digits for a valid ISBN-10 or ISBN-13 (hyphens, spaces, 'ISBN' prefix ignored).
+
+    ISBN-10 and ISBN-13 of one book normalise to the same string. Anything that
+    fails its checksum returns None: a mistyped ISBN must not link two books.
+    """
+    if raw is None:
+        return None
+    text = str(raw)[:64].upper()
+    text = re.sub(r"^\s*ISBN(?:-1[03])?:?", "", text)
+    text = re.sub(r"[\s\-‐‑–.]", "", text)
+    if re.fullmatch(r"\d{9}[\dX]", text):
+        if not _isbn10_valid(text):
+            return None
+        first12 = "978" + text[:9]
+        return first12 + _isbn13_check(first12)
+    if re.fullmatch(r"97[89]\d{10}", text):
+        return text if _isbn13_check(text[:12]) == text[12] else None
+    return None
+
+
+# --- titles ----------------------------------------------------------------------------
+
+_BRACKETS = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
+_SEPARATORS = re.compile(r"\s*:\s*|\s+-\s+|\s*;\s*|\s*\|\s*|\s*/\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class TitleInfo:
+    """What a title says, split into the parts the matcher compares separately."""
+
+    main: str  # normalised main title (before the first subtitle separator), articles dropped
+    full: str  # main + kept subtitle, normalised
+    subtitle: str  # normalised kept subtitle ("" when none)
+    volumes: frozenset[str] = frozenset()  # volume/book numbers ("2", "2.5", "0")
+    parts: frozenset[str] = frozenset()  # "Part 1" of a split volume
+    essential: bool = False  # a volume/part number sits in the main title ("Mahabharata Vol 4")
+    omnibus: bool = False  # box set, collection, "Books 1-3", series range "1-6"
+    omnibus_range: tuple[str, ...] = ()
+    companion: frozenset[str] = frozenset()  # companion-work words ("making of", "summary"...)
+    numbers: tuple[str, ...] = ()  # digit tokens of the main title ("Rocky 2" -> ("2",))
+    tokens: frozenset[str] = field(default=frozenset())  # content words of main and full
+    # The subtitle alone, when the main title is only the series name
+    # ("Mistborn: The Final Empire: Mistborn, Book 1" -> "final empire"); "" otherwise.
+    alt: str = ""
+
+
+def _is_noise_segment(segment: str) -> bool:
+    rest = _EDITION.sub(" ", segment)
+    rest = _NOISE_PHRASES.sub(" ", rest)
+    words = [w for w in clean_words(rest).split() if w not in _FILLER]
+    return not words
+
+
+def _segment_is_series_name(segment: str, series_title: str | None) -> bool:
+    words = clean_words(segment)
+    if not words:
+        return True
+    if series_title:
+        series = strip_articles(clean_words(fold(series_title)))
+        if series and strip_articles(words) == series:
+            return True
+    # "HBR Emotional Intelligence Series", "A Wheel of Time Novel", "The Wheel of Time Prequel"
+    return bool(_SERIES_WORDS.search(words)) and len(words.split()) <= 6
+
+
+def _parse_sequence(sequence: str | None) -> tuple[list[str], tuple[str, ...]]:
+    """series_sequence '3' -> (['3'], ()); '1-6' -> ([], ('1', '6')) an omnibus range."""
+    if not sequence:
+        return [], ()
+    text = fold(str(sequence)).strip()
+    match = re.fullmatch(r"(?:book\s*|#)?([\d.]+)\s*(?:-|to|,|&)\s*([\d.]+)", text)
+    if match:
+        first, second = number_value(match.group(1)), number_value(match.group(2))
+        if first and second:
+            return [], (first, second)
+    value = number_value(re.sub(r"^(?:book|volume|vol\.?|#)\s*", "", text))
+    return ([value] if value is not None else []), ()
+
+
+def parse_title(
+    title: str | None,
+    subtitle: str | None = None,
+    *,
+    series_title: str | None = None,
+    series_sequence: str | None = None,
+    authors: tuple[str, ...] | list[str] = (),
+) -> TitleInfo:
+    """Parse a title (and an optional separate subtitle) into a TitleInfo.
+
+    `authors` are normalised author names: a main title that is only the
+    author's name ("David Attenborough - Life on Air") gives way to what follows.
+    """
+    text = fold(title or "")
+    volumes: list[str] = []
+    parts: list[str] = []
+    essential = False
+    omnibus = False
+    omnibus_range: tuple[str, ...] = ()
+    companion: set[str] = set()
+
+    # 1. Bracketed chunks: noise is dropped, markers are extracted, anything else
+    #    becomes a subtitle segment ("(Series 1)" -> volume 1).
+    extra_segments: list[str] = []
+
+    def take_bracket(match: re.Match[str]) -> str:
+        extra_segments.append(match.group(1))
+        return " "
+
+    for _ in range(3):  # nested brackets, innermost first
+        new = _BRACKETS.sub(take_bracket, text)
+        if new == text:
+            break
+        text = new
+    segments = [s for s in _SEPARATORS.split(text) if s.strip()] or [""]
+    main_raw, sub_raw = segments[0], segments[1:]
+    if subtitle:
+        sub_raw = sub_raw + [s for s in _SEPARATORS.split(fold(subtitle)) if s.strip()]
+    sub_raw = sub_raw + extra_segments
+
+    # 2. Markers in the main title are essential ("Mahabharata Vol 4" is nothing but
+    #    the volume); markers in subtitles only confirm ("Book Three of The Wheel of Time").
+    main_rest, main_markers = extract_markers(main_raw)
+    for marker in main_markers:
+        essential = True
+        if marker.is_range:
+            omnibus, omnibus_range = True, marker.values
+        elif marker.kind == "part":
+            parts.extend(marker.values)
+        else:
+            volumes.extend(marker.values)
+    if _OMNIBUS_MAIN.search(main_rest):
+        omnibus = True
+
+    kept_subs: list[str] = []
+    series_names: set[str] = set()
+    if series_title:
+        series_names.add(strip_articles(clean_words(fold(series_title))))
+    for segment in sub_raw:
+        seg_rest, markers = extract_markers(segment)
+        if markers:
+            series_names.add(strip_articles(clean_words(seg_rest)))
+        for marker in markers:
+            if marker.is_range:
+                omnibus, omnibus_range = True, marker.values
+            elif marker.kind == "part":
+                parts.extend(marker.values)
+            else:
+                volumes.extend(marker.values)
+        if _OMNIBUS.search(seg_rest):
+            omnibus = True
+        companion.update(m.group(0) for m in _COMPANION.finditer(seg_rest))
+        if markers or _is_noise_segment(seg_rest) or _segment_is_series_name(seg_rest, series_title):
+            continue
+        kept_subs.append(seg_rest)
+
+    seq_values, seq_range = _parse_sequence(series_sequence)
+    volumes.extend(seq_values)
+    if seq_range:
+        omnibus, omnibus_range = True, omnibus_range or seq_range
+
+    if _OMNIBUS.search(main_rest):
+        omnibus = True
+    companion.update(m.group(0) for m in _COMPANION.finditer(main_rest))
+
+    # Edition words glued to the main title ("Hamlet Anniversary Edition").
+    main_rest = _EDITION.sub(" ", main_rest)
+    main = strip_articles(clean_words(main_rest))
+    # A main title that only names the author: the real title is the subtitle.
+    if kept_subs and main and main in authors:
+        main = strip_articles(clean_words(kept_subs.pop(0)))
+    if not main and kept_subs:
+        main = strip_articles(clean_words(kept_subs.pop(0)))
+    sub = " ".join(clean_words(s) for s in kept_subs).strip()
+    full = f"{main} {sub}".strip() if sub else main
+    alt = strip_articles(clean_words(kept_subs[0])) if kept_subs and main in series_names else ""
+
+    numbers = tuple(sorted(w for w in main.split() if w.isdigit()))
+    tokens = frozenset(w for w in f"{main} {sub}".split() if w not in STOPWORDS) or frozenset(main.split())
+    return TitleInfo(
+        main=main,
+        full=full,
+        subtitle=sub,
+        volumes=frozenset(volumes),
+        parts=frozenset(parts),
+        essential=essential,
+        omnibus=omnibus,
+        omnibus_range=omnibus_range,
+        companion=frozenset(companion),
+        numbers=numbers,
+        tokens=tokens | frozenset(alt.split()),
+        alt=alt,
+    )
+
+
+def normalize_title(title: str | None, subtitle: str | None = None) -> str:
+    """The comparable main title: "The Way of Kings: The Stormlight Archive, Book 1 (Unabridged)" -> "way of kings".
+
+    Idempotent: normalising a normalised title changes nothing.
+    """
+    result = parse_title(title, subtitle).main
+    # Rare inputs ("book book 1 1") only settle after a second pass; iterate to a fixed point.
+    for _ in range(8):
+        again = parse_title(result).main
+        if again == result:
+            break
+        result = again
+    return result
+
+
+# --- authors ---------------------------------------------------------------------------
+
+_ROLE = re.compile(
+    r"\s+-\s+(?:translator|translated|editor|edited|introduction|introductions|foreword|afterword|"
+    r"adaptation|adapted|contributor|illustrator|narrator|compiler|reteller|retold|preface|notes)\w*.*$"
+)
+_ROLE_PAREN = re.compile(r"\((?:translator|trans|editor|ed|introduction|foreword|adapter|illustrator)[^)]*\)")
+_HONORIFICS = frozenset(
+    {"dr", "mr", "mrs", "ms", "prof", "professor", "sir", "dame", "rev", "lord", "lady", "phd", "md", "psyd",
+     "jr", "sr", "esq", "lcsw", "rn", "msc", "mba", "dphil", "frs", "obe", "mbe", "cbe", "lmft", "lpc"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One author name split for comparison: 'J.R.R. Tolkien' -> given ('j','r','r'), surname 'tolkien'."""
+
+    given: tuple[str, ...]
+    surname: str
+    role: str | None = None  # "translator", "introductions", ... (a contributor, not the writer)
+
+    @property
+    def key(self) -> str:
+        return " ".join((*self.given, self.surname)).strip()
+
+
+def _name_words(name: str) -> list[str]:
+    text = fold(name).replace(".", ". ")
+    # No Roman-numeral rewriting in names: "Lindsay C. Gibson" is not "Lindsay 100 Gibson".
+    words = clean_words(text, roman=False).split()
+    return [w for w in words if w not in _HONORIFICS]
+
+
+def parse_person(name: str, *, last_first: bool = False) -> Person | None:
+    """'J. R. R. Tolkien' or ('Tolkien, J.R.R.', last_first=True) -> Person; None if nothing is left."""
+    role = None
+    folded = fold(name)
+    role_match = _ROLE.search(folded)
+    if role_match:
+        role = role_match.group(0).strip(" -").split()[0]
+        folded = folded[: role_match.start()]
+    paren = _ROLE_PAREN.search(folded)
+    if paren:
+        role = role or paren.group(0).strip("()").split()[0]
+        folded = _ROLE_PAREN.sub(" ", folded)
+    if last_first and "," in folded:
+        last, _, first = folded.partition(",")
+        words_last, words_first = _name_words(last), _name_words(first)
+        if not words_last:
+            return None
+        return Person(tuple(words_first) + tuple(words_last[:-1]), words_last[-1], role)
+    words = _name_words(folded)
+    if not words:
+        return None
+    return Person(tuple(words[:-1]), words[-1], role)
+
+
+def normalize_author(name: str | None) -> str:
+    """'J.R.R. Tolkien', 'J. R. R. Tolkien' and 'Tolkien, J.R.R.' -> 'j r r tolkien'."""
+    if not name:
+        return ""
+    person = parse_person(name, last_first="," in name)
+    return person.key if person else ""
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+&\s+|\s+and\s+|\s*/\s*|\s+with\s+")
+
+
+def split_item_authors(field_value: str | None) -> list[Person]:
+    """An Audible authors field ('First Last, First Last - translator') -> people, in order.
+
+    Audible never writes "Last, First", so every comma separates two people.
+    """
+    if not field_value:
+        return []
+    people = []
+    for piece in re.split(r"\s*,\s*|\s*;\s*|\s+&\s+", field_value):
+        person = parse_person(piece) if piece.strip() else None
+        if person:
+            people.append(person)
+    return people
+
+
+def split_tracker_authors(field_value: str | None) -> list[Person]:
+    """A tracker author field -> every plausible person in it.
+
+    The tracker joins authors with ", " or " & " but readers also type
+    "Tolkien, J.R.R.". A two-part comma field is ambiguous ("Le Guin, Ursula K."
+    vs "Chris Voss, Tahl Raz"), so both readings are returned: a spurious extra
+    reading can only make an author *match*, never invent a mismatch.
+    """
+    if not field_value:
+        return []
+    people: list[Person] = []
+    for chunk in _AUTHOR_SPLIT.split(field_value):
+        if not chunk.strip():
+            continue
+        pieces = [p for p in chunk.split(",") if p.strip()]
+        if len(pieces) == 2:
+            person = parse_person(chunk, last_first=True)
+            if person:
+                people.append(person)
+        for piece in pieces:
+            person = parse_person(piece)
+            # A lone "J.R.R." left from "Tolkien, J.R.R." is not a person.
+            initials_only = person is not None and all(len(w) == 1 for w in (*person.given, person.surname))
+            if (
+                person
+                and not initials_only
+                and not (len(pieces) == 2 and not person.given and len(pieces[0].split()) == 1)
+            ):
+                people.append(person)
+    seen: set[tuple[tuple[str, ...], str]] = set()
+    unique = []
+    for person in people:
+        if (person.given, person.surname) not in seen:
+            seen.add((person.given, person.surname))
+            unique.append(person)
+    return unique
