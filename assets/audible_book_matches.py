@@ -1,0 +1,96 @@
+"""Stage 2: decide, for each unmapped Audible title, which tracker book it is."""
+
+import dagster as dg
+
+from assets.matching import BookIndex, TrackerBook
+from assets.sync_model import LibrarySnapshot, MatchResults, count_by, markdown_table, match_fingerprint
+from resources.postgres import PostgresResource
+from resources.queries import sync as q
+
+
+def decisions_to_rows(decisions, books_by_id, fingerprints) -> list[dict]:
+    """Decision records for the write stage, candidates named so people can read the conflict."""
+    rows = []
+    for decision in decisions:
+        row = decision.to_json()
+        row["book_id"] = decision.book_id
+        row["method"] = decision.method
+        row["reason"] = decision.reason
+        row["fingerprint"] = fingerprints[decision.asin]
+        row["candidates"] = [
+            {
+                "book_id": c.book_id,
+                "score": c.score,
+                "title": books_by_id[c.book_id].title,
+                "author": books_by_id[c.book_id].author,
+            }
+            for c in decision.candidates
+        ]
+        rows.append(row)
+    return rows
+
+
+@dg.asset(group_name="audible", kinds={"python"})
+def audible_book_matches(
+    context: dg.AssetExecutionContext, audible_library: LibrarySnapshot, postgres: PostgresResource
+) -> dg.Output[MatchResults]:
+    """Match decisions (linked / conflict / unmatched) for library titles without a mapping.
+
+    Titles already mapped are not matched again, so a confirmed or manual
+    mapping is never overridden; titles a person chose to ignore are skipped
+    until what they were matched on changes.
+    """
+    account = audible_library.account
+    with postgres.get_engine().connect() as conn:
+        books = [TrackerBook(r.id, r.title, r.author, r.isbn) for r in q.tracker_books(conn)]
+        mapped = q.mapped_asins(conn, account)
+        ignored = q.ignored_fingerprints(conn, account)
+
+    fingerprints = {item.asin: match_fingerprint(item) for item in audible_library.items}
+    unmapped = [item for item in audible_library.items if item.asin not in mapped]
+    to_match = [item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin]]
+    skipped_ignored = len(unmapped) - len(to_match)
+    decisions = BookIndex(books).match_all(to_match) if to_match else []
+    books_by_id = {book.id: book for book in books}
+    rows = decisions_to_rows(decisions, books_by_id, fingerprints)
+    counts = count_by(row["decision"] for row in rows)
+    titles = {item.asin: item.title for item in to_match}
+    context.log.info(
+        f"Matched {len(to_match)} unmapped titles against {len(books)} tracker books: "
+        + (", ".join(f"{n} {d}" for d, n in sorted(counts.items())) or "nothing to do")
+    )
+    results = MatchResults(
+        account=account,
+        decisions=tuple(rows),
+        already_mapped=len(audible_library.items) - len(unmapped),
+        ignored=skipped_ignored,
+        books_in_tracker=len(books),
+        counts=counts,
+    )
+    uncertain = [
+        {
+            "asin": r["asin"],
+            "title": titles[r["asin"]],
+            "decision": r["decision"],
+            "best": (
+                f"#{r['candidates'][0]['book_id']} {r['candidates'][0]['title']}" if r["candidates"] else ""
+            ),
+            "score": r["confidence"],
+            "reason": r["reason"],
+        }
+        for r in rows
+        if r["decision"] != "linked"
+    ]
+    return dg.Output(
+        results,
+        metadata={
+            "matched_now": dg.MetadataValue.int(len(rows)),
+            "linked": dg.MetadataValue.int(counts.get("linked", 0)),
+            "conflicts": dg.MetadataValue.int(counts.get("conflict", 0)),
+            "unmatched": dg.MetadataValue.int(counts.get("unmatched", 0)),
+            "already_mapped": dg.MetadataValue.int(results.already_mapped),
+            "ignored_by_a_person": dg.MetadataValue.int(skipped_ignored),
+            "tracker_books": dg.MetadataValue.int(len(books)),
+            "not_linked": dg.MetadataValue.md(markdown_table(uncertain)),
+        },
+    )

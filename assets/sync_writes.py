@@ -1,0 +1,162 @@
+"""Stages 3–5: mappings, book progress and progress history, written in one transaction.
+
+They are three assets in the lineage, but one database transaction: a sync's
+writes (library snapshot, mappings, conflicts, book progress, history, rate
+counters and the log row) commit together or not at all, under an advisory
+lock so that only one sync per account writes at a time.
+"""
+
+import dagster as dg
+
+from assets.sync_model import LibrarySnapshot, MatchResults, markdown_table
+from resources.postgres import PostgresResource
+from resources.queries import sync as q
+
+
+class SyncRefused(dg.Failure):
+    pass
+
+
+@dg.multi_asset(
+    group_name="audible",
+    specs=[
+        dg.AssetSpec(
+            "audible_book_mappings",
+            deps=["audible_library", "audible_book_matches"],
+            kinds={"postgres"},
+            description=(
+                "ASIN → tracker book links (isbn, fuzzy, manual, created). New automatic links are "
+                "added here; uncertain matches open rows in audible_conflicts."
+            ),
+        ),
+        dg.AssetSpec(
+            "tracker_book_progress",
+            deps=["audible_book_mappings"],
+            kinds={"postgres"},
+            description=(
+                "Progress, status (reading/finished), started_at and finished_at on the tracker's books, "
+                "from every enabled mapping whose Audible progress changed."
+            ),
+        ),
+        dg.AssetSpec(
+            "audible_progress_history",
+            deps=["tracker_book_progress"],
+            kinds={"postgres"},
+            description="One row per mapped title and sync in which its Audible progress changed.",
+        ),
+    ],
+)
+def audible_sync_writes(
+    context: dg.AssetExecutionContext,
+    audible_library: LibrarySnapshot,
+    audible_book_matches: MatchResults,
+    postgres: PostgresResource,
+):
+    account = audible_library.account
+    engine = postgres.get_engine()
+    with engine.begin() as conn:
+        log = q.sync_log_for_run(conn, context.run_id)
+        if log is None or log.status != "running":
+            raise SyncRefused(description=f"this run has no running sync log row for account {account!r}")
+        if not q.try_lock_account(conn, account):
+            raise SyncRefused(
+                description=(
+                    f"another sync of account {account!r} is writing right now; this run stopped "
+                    "without writing anything. It will be picked up by the next scheduled sync."
+                )
+            )
+        if not audible_library.forced:
+            # Checked again under the lock: a run that started at the same time as
+            # another one must not write right after it.
+            permission = q.can_sync(conn, account)
+            if not permission.can_sync:
+                raise SyncRefused(
+                    description=f"sync of account {account!r} refused at write time: {permission.reason}"
+                )
+        q.stage_library(conn, audible_library.items)
+        q.stage_decisions(conn, audible_book_matches.decisions)
+        library_changes = q.upsert_library_items(conn, account)
+        new_mappings = q.insert_automatic_mappings(conn, account)
+        closed = q.close_conflicts_now_linked(conn, account)
+        refreshed = q.refresh_open_conflicts(conn, account)
+        opened = q.open_conflicts(conn, account)
+        progress = q.apply_progress(conn, account, log.id)
+        q.complete_sync_log(
+            conn,
+            log.id,
+            account,
+            {
+                "items_matched": len(new_mappings),
+                "mappings_created": len(new_mappings),
+                "conflicts_opened": len(opened),
+                "progress_updates": progress["books_updated"],
+            },
+        )
+
+    titles = {item.asin: item.title for item in audible_library.items}
+    context.log.info(
+        f"Account {account!r}: {len(new_mappings)} new mappings, {len(opened)} conflicts opened, "
+        f"{progress['books_updated']} books updated, {progress['history_rows']} history rows"
+    )
+    yield dg.MaterializeResult(
+        asset_key="audible_book_mappings",
+        metadata={
+            "account": account,
+            "sync_log_id": dg.MetadataValue.int(log.id),
+            "mappings_created": dg.MetadataValue.int(len(new_mappings)),
+            "conflicts_opened": dg.MetadataValue.int(len(opened)),
+            "conflicts_updated": dg.MetadataValue.int(refreshed),
+            "conflicts_closed_by_match": dg.MetadataValue.int(closed),
+            "library_rows_changed": dg.MetadataValue.int(library_changes),
+            "new_mappings": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {
+                            "asin": m["asin"],
+                            "title": titles.get(m["asin"]),
+                            "book_id": m["book_id"],
+                            "method": m["match_method"],
+                            "confidence": float(m["confidence"]),
+                        }
+                        for m in new_mappings
+                    ]
+                )
+            ),
+            "new_conflicts": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {"conflict": c["id"], "asin": c["asin"], "title": c["title"], "reason": c["reason"]}
+                        for c in opened
+                    ]
+                )
+            ),
+        },
+    )
+    changes = progress["changes"]
+    yield dg.MaterializeResult(
+        asset_key="tracker_book_progress",
+        metadata={
+            "books_updated": dg.MetadataValue.int(progress["books_updated"]),
+            "finished_now": dg.MetadataValue.int(
+                sum(1 for c in changes if c["is_finished"] and not c["was_finished"])
+            ),
+            "changes": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {
+                            "book_id": c["book_id"],
+                            "title": c["title"],
+                            "from": None if c["old_percent"] is None else float(c["old_percent"]),
+                            "to": float(c["new_percent"]),
+                            "finished": c["is_finished"],
+                        }
+                        for c in changes
+                    ]
+                )
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="audible_progress_history",
+        metadata={"rows_appended": dg.MetadataValue.int(progress["history_rows"])},
+    )

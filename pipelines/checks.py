@@ -1,0 +1,1 @@
+"""Asset checks: what a person should look at after a sync."""

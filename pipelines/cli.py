@@ -1,0 +1,84 @@
+"""`audible-tracker`: what Dagster cannot do (login, keys, offline match preview) and quick status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from resources.library_source import DEMO_ACCOUNT
+
+
+def _default_account(conn) -> str:
+    from resources.queries import sync as q
+
+    accounts = q.syncable_accounts(conn)
+    return accounts[0] if len(accounts) == 1 else DEMO_ACCOUNT
+
+
+def status_object(account: str | None = None, database_url: str | None = None) -> dict:
+    """The seed's status object for one account."""
+    from resources.postgres import get_engine
+    from resources.queries import sync as q
+
+    with get_engine(database_url).connect() as conn:
+        account = account or _default_account(conn)
+        permission = q.can_sync(conn, account)
+        stats = q.sync_stats(conn, account)
+    return {
+        "account": account,
+        "can_sync": permission.can_sync,
+        "reason": permission.reason,
+        "next_allowed_sync": (
+            permission.next_allowed_sync.isoformat() if permission.next_allowed_sync else None
+        ),
+        "syncs_remaining_today": permission.syncs_remaining_today,
+        "stats": stats,
+    }
+
+
+def run_status(args: argparse.Namespace) -> int:
+    print(json.dumps(status_object(args.account), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audible-tracker",
+        description="Keep a book tracker in step with an Audible library (the sync itself runs in Dagster).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status = commands.add_parser("status", help="can a sync run now, and the mapping stats (JSON)")
+    status.add_argument("--account", help="Audible account (default: the only configured one)")
+    status.set_defaults(func=run_status)
+
+    try:
+        from pipelines.cli_match import add_match_parser, run_match
+    except ImportError:  # pragma: no cover - until the match preview lands
+        pass
+    else:
+        add_match_parser(commands)
+        commands.choices["match"].set_defaults(func=run_match)
+
+    try:
+        from pipelines.cli_auth import add_auth_parsers
+    except ImportError:  # pragma: no cover - until the auth commands land
+        pass
+    else:
+        add_auth_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

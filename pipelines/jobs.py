@@ -1,0 +1,29 @@
+"""Jobs: the sync itself, and the hook that closes its log row when it fails."""
+
+import dagster as dg
+
+from resources.postgres import PostgresResource
+from resources.queries import sync as q
+
+
+@dg.failure_hook(required_resource_keys={"postgres"})
+def mark_sync_log_failed(context: dg.HookContext) -> None:
+    """A failed step leaves no sync log stuck in 'running': it becomes 'failed' with the error."""
+    postgres: PostgresResource = context.resources.postgres
+    error = context.op_exception
+    message = getattr(error, "description", None) or (str(error) if error else "step failed")
+    with postgres.get_engine().begin() as conn:
+        q.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
+
+
+audible_sync_job = dg.define_asset_job(
+    name="audible_sync",
+    selection=dg.AssetSelection.groups("audible", "audible_stats"),
+    description=(
+        "Fetch the Audible library, match it to tracker books, write mappings, progress and history, "
+        "and refresh the stats. Config: ops.audible_library.config.{account, force}."
+    ),
+    # One sync is a handful of short steps; a process per step would cost more than the work.
+    executor_def=dg.in_process_executor,
+    hooks={mark_sync_log_failed},
+)

@@ -1,0 +1,86 @@
+"""The code location's inventory, and the schedule's decision."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import sqlalchemy as sa
+
+from pipelines.definitions import defs
+from resources import build_resources
+from tests.support.sync import run_sync, sync_definitions
+
+EXPECTED_ASSETS = {
+    "audible_library",
+    "audible_book_matches",
+    "audible_book_mappings",
+    "tracker_book_progress",
+    "audible_progress_history",
+    "audible_sync_stats",
+    "audible_currently_reading",
+    "audible_sync_activity",
+    "audible_unmapped_books",
+}
+
+
+def test_definitions_inventory():
+    repo = defs.get_repository_def()
+    assert {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
+    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} >= {"audible_sync"}
+    assert {s.name for s in repo.schedule_defs} >= {"audible_sync_hourly"}
+
+
+def test_lineage_reads_in_order():
+    graph = defs.get_repository_def().asset_graph
+    parents = {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents["audible_book_matches"] == {"audible_library"}
+    assert "audible_book_matches" in parents["audible_book_mappings"]
+    assert parents["tracker_book_progress"] == {"audible_book_mappings"}
+    assert parents["audible_progress_history"] == {"tracker_book_progress"}
+    assert "audible_progress_history" in parents["audible_sync_stats"]
+
+
+def test_sync_job_runs_in_process():
+    job = defs.resolve_job_def("audible_sync")
+    assert job.executor_def.name == "in_process"
+
+
+def _evaluate_schedule(database_url):
+    schedule = sync_definitions(database_url).resolve_schedule_def("audible_sync_hourly")
+    with dg.build_schedule_context(
+        resources=build_resources(database_url=database_url),
+        scheduled_execution_time=datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc),
+    ) as context:
+        return schedule.evaluate_tick(context)
+
+
+def test_schedule_skips_with_the_rate_limit_reason(database_url, engine):
+    assert run_sync(database_url).success
+    tick = _evaluate_schedule(database_url)
+    assert tick.run_requests == []
+    assert "minimum interval of 15 minutes" in tick.skip_message
+
+
+def test_schedule_requests_a_run_when_sync_is_allowed(database_url, engine):
+    assert run_sync(database_url).success
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audible_config SET last_sync_at = now() - interval '1 hour'"))
+    tick = _evaluate_schedule(database_url)
+    assert len(tick.run_requests) == 1
+    request = tick.run_requests[0]
+    assert request.run_config["ops"]["audible_library"]["config"]["account"] == "demo"
+
+
+def test_schedule_skips_a_disabled_account(database_url, engine):
+    assert run_sync(database_url).success
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE audible_config SET enabled = false, last_sync_at = now() - interval '1 day'")
+        )
+    tick = _evaluate_schedule(database_url)
+    assert tick.run_requests == []
+    assert "disabled" in tick.skip_message
