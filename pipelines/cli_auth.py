@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,8 @@ def _err(message: str) -> None:
 def _when(ts: float | datetime | None) -> str:
     if ts is None:
         return "never"
-    moment = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    moment = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _relative(seconds: float) -> str:
@@ -227,7 +227,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             signing = bool(data.get("adp_token") and data.get("device_private_key"))
             expires = data.get("expires")
             if isinstance(expires, (int, float)):
-                left = expires - datetime.now(UTC).timestamp()
+                left = expires - datetime.now(timezone.utc).timestamp()
                 state = f"in {_relative(left)}" if left > 0 else f"expired {_relative(left)} ago"
                 renewal = (
                     "requests are signed with the device key; refreshed when needed"

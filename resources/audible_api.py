@@ -373,13 +373,13 @@ class _LibrarySession:
         With an adp token and device key the package signs requests and never
         sends the access token, so refreshing it would be a wasted call.
         """
-        modes = self.auth.available_auth_modes if self.auth.expires is not None else []
-        if "signing" in modes:
+        if self.auth.adp_token and self.auth.device_private_key:
             return
-        if self.auth.refresh_token and (self.auth.access_token is None or _access_token_expired(self.auth)):
+        expired = self.auth.access_token is None or _access_token_expired(self.auth)
+        if self.auth.refresh_token and expired:
             self.refresh("access token expired")
             return
-        if "bearer" not in modes:
+        if expired:
             raise AudibleAuthMissing(
                 f"the stored credentials for Audible account {self.account!r} can no longer "
                 f"authenticate (no device key and no refresh token); {login_hint(self.account)}",

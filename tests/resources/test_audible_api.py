@@ -395,3 +395,14 @@ def test_credentials_that_cannot_authenticate(engine: sa.Engine, key: str, log: 
     store(engine, key, auth)
     with pytest.raises(AudibleAuthMissing, match="can no longer authenticate"):
         resource(key).fetch_library(engine, ACCOUNT, log)
+
+
+def test_signing_credentials_need_no_access_token(engine: sa.Engine, key: str, log: logging.Logger) -> None:
+    # Some older auth files carry only the device key and adp token.
+    auth = fake_auth(signing=True)
+    auth.update(access_token=None, refresh_token=None, expires=None)
+    store(engine, key, auth)
+    with respx.mock:
+        respx.get(LIBRARY_URL).mock(side_effect=FakeLibrary(total=2))
+        fetch = resource(key).fetch_library(engine, ACCOUNT, log)
+    assert fetch.api_calls == 1 and len(fetch.items) == 2
