@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.library_items import LibraryShapeError, parse_library
 from assets.sync_model import LibrarySnapshot, markdown_table
-from resources.audible_api import AudibleResource, account_has_stored_auth
+from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import DEFAULT_ACCOUNT, DEMO_ACCOUNT, LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
 from resources.queries import sync as q
@@ -91,7 +91,15 @@ def audible_library(
 
     api_calls = 0
     if source == "api":
-        fetched = audible.fetch_library(engine, account, context.log)
+        try:
+            fetched = audible.fetch_library(engine, account, context.log)
+        except AudibleSourceError as error:
+            # The calls spent on a failed fetch still count against Audible's patience.
+            with engine.begin() as conn:
+                q.update_sync_log_fetch(
+                    conn, log_id, source=source, fetched=0, rejected=0, api_calls=error.api_calls
+                )
+            raise
         payload, api_calls = fetched.items, fetched.api_calls
     else:
         payload = library_source.load_payload(source)

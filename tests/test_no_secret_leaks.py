@@ -149,7 +149,7 @@ def test_failed_api_sync_is_logged_clearly_without_secrets(
     token = new_access_token()
     instance = dg.DagsterInstance.ephemeral()
     with respx.mock:
-        respx.post(REFRESH_URL).mock(return_value=refresh_response(token))
+        refresh = respx.post(REFRESH_URL).mock(return_value=refresh_response(token))
         library = respx.get(LIBRARY_URL).mock(
             return_value=httpx.Response(500, json={"message": f"internal error for {auth['access_token']}"})
         )
@@ -168,6 +168,8 @@ def test_failed_api_sync_is_logged_clearly_without_secrets(
     assert log["status"] == "failed"
     assert "HTTP 500" in log["error"] and "1.0/library" in log["error"] and "'reader'" in log["error"]
     assert "after 3 attempts" in log["error"]
+    # The calls spent before the failure are recorded too.
+    assert log["api_calls"] == library.call_count + refresh.call_count
 
     out, err = capfd.readouterr()
     assert_absent(
