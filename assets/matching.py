@@ -29,13 +29,15 @@ scores that handful with rapidfuzz. No item × book matrix is ever built.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from assets.library_items import LibraryItem
@@ -46,6 +48,7 @@ from assets.normalize import (
     parse_title,
     split_item_authors,
     split_tracker_authors,
+    strip_articles,
 )
 
 LINKED, CONFLICT, UNMATCHED = "linked", "conflict", "unmatched"
@@ -152,6 +155,7 @@ class _Entry:
     title: TitleInfo
     people: tuple[Person, ...]
     author_words: str
+    variants: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -189,15 +193,25 @@ def _pair_similarity(a: str, b: str) -> float:
     return max(Indel.normalized_similarity(a, b), fuzz.token_sort_ratio(a, b) / 100.0)
 
 
-def title_similarity(q: TitleInfo, b: TitleInfo) -> tuple[float, bool]:
+def title_similarity(
+    q: TitleInfo, b: TitleInfo, b_variants: tuple[str, ...] | None = None
+) -> tuple[float, bool]:
     """Best similarity over (main | main+subtitle | subtitle-alone) of both sides.
 
     Returns (similarity, both_mains) where both_mains says the best pair was
     main-title vs main-title (so differing subtitles were not looked at).
     """
     best, best_mains = 0.0, False
-    for i, qv in enumerate(_variants(q)):
-        for j, bv in enumerate(_variants(b)):
+    q_variants = _variants(q)
+    b_variants = list(b_variants if b_variants is not None else _variants(b))
+    # One side's main title is the other's series name ("Mistborn: The Final Empire" vs
+    # "The Final Empire (Mistborn, #1)"): compare the subtitle on its own as well.
+    if q.subtitle and q.main in b.series:
+        q_variants.append(strip_articles(q.subtitle))
+    if b.subtitle and b.main in q.series:
+        b_variants.append(strip_articles(b.subtitle))
+    for i, qv in enumerate(q_variants):
+        for j, bv in enumerate(b_variants):
             sim = _pair_similarity(qv, bv)
             if sim > best or (sim == best and i == 0 and j == 0):
                 best, best_mains = sim, (i == 0 and j == 0)
@@ -287,6 +301,18 @@ def _label(entry: _Entry) -> str:
     return label
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class BookIndex:
     """All tracker books, parsed and indexed once; `match`/`match_all` decide per item.
 
@@ -296,6 +322,13 @@ class BookIndex:
 
     def __init__(self, books: Iterable[TrackerBook], settings: MatchSettings | None = None):
         self.settings = settings or MatchSettings()
+        # Indexing allocates a few small objects per book and nothing cyclic; with the
+        # cyclic GC running, 100k books trigger repeated full collections that cost
+        # more than the parsing itself.
+        with _no_cyclic_gc():
+            self._build(books)
+
+    def _build(self, books: Iterable[TrackerBook]) -> None:
         self._entries: list[_Entry] = []
         self._by_isbn: dict[str, list[int]] = defaultdict(list)
         postings: dict[str, list[int]] = defaultdict(list)
@@ -303,7 +336,7 @@ class BookIndex:
             idx = len(self._entries)
             people = tuple(split_tracker_authors(book.author))
             info = parse_title(book.title, authors=tuple(p.key for p in people))
-            entry = _Entry(book, info, people, " ".join(p.key for p in people))
+            entry = _Entry(book, info, people, " ".join(p.key for p in people), tuple(_variants(info)))
             self._entries.append(entry)
             isbn = normalize_isbn(book.isbn)
             if isbn:
@@ -325,7 +358,10 @@ class BookIndex:
     # -- public ------------------------------------------------------------------------
 
     def match_all(self, items: Iterable[LibraryItem]) -> list[MatchDecision]:
-        return [self.match(item) for item in items]
+        # Same reason as in __init__: with 100k indexed books alive, every full collection
+        # triggered by matching's short-lived objects would rescan them all.
+        with _no_cyclic_gc():
+            return [self.match(item) for item in items]
 
     def match(self, item: LibraryItem) -> MatchDecision:
         if not (item.title or "").strip():
@@ -421,7 +457,7 @@ class BookIndex:
 
     def _compare(self, query: _Query, entry: _Entry) -> _Scored:
         q, b = query.title, entry.title
-        title_sim, both_mains = title_similarity(q, b)
+        title_sim, both_mains = title_similarity(q, b, entry.variants)
         author = author_agreement(query.people, query.author_words, entry.people, entry.author_words)
         s = self.settings
         score = title_sim
@@ -448,7 +484,29 @@ class BookIndex:
         return _Scored(entry, round(score, 3), title_sim, author, guards)
 
     def _score(self, query: _Query, candidate_ids: list[int]) -> list[_Scored]:
-        scored = [self._compare(query, self._entries[i]) for i in candidate_ids]
+        if not candidate_ids:
+            return []
+        # Title similarity of every candidate in two vectorised rapidfuzz calls. A book's
+        # final score never exceeds its title similarity, so books below the conflict
+        # threshold can be dropped before the (slower) per-book comparison.
+        q_vars = _variants(query.title)
+        b_vars: list[str] = []
+        owner: list[int] = []
+        for position, i in enumerate(candidate_ids):
+            for variant in self._entries[i].variants:
+                b_vars.append(variant)
+                owner.append(position)
+        if not q_vars or not b_vars:
+            return []
+        sims = np.maximum(
+            process.cdist(q_vars, b_vars, scorer=fuzz.ratio, dtype=np.uint8),
+            process.cdist(q_vars, b_vars, scorer=fuzz.token_sort_ratio, dtype=np.uint8),
+        ).max(axis=0)
+        best = np.zeros(len(candidate_ids), dtype=np.int32)
+        np.maximum.at(best, np.asarray(owner), sims)
+        floor = int(self.settings.conflict_threshold * 100) - 1  # uint8 scores are rounded
+        keep = [candidate_ids[p] for p in np.nonzero(best >= floor)[0].tolist()]
+        scored = [self._compare(query, self._entries[i]) for i in keep]
         scored.sort(key=lambda s: (-s.score, -s.title_sim, s.entry.book.id))
         return scored
 

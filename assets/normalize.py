@@ -147,12 +147,11 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-# Standalone Roman numerals (II..CCCXCIX) are rewritten as digits so "Rocky II"
-# equals "Rocky 2". A lone "i" is left alone: it is far more often the pronoun.
-_ROMAN_TOKEN = re.compile(r"\b(?=[ivxlc]{1,9}\b)(?!i\b)[ivxlc]+\b")
+_NON_WORD = re.compile(r"[\W_]+")  # letters of every script survive, punctuation goes
+# Standalone Roman numerals II..XXXIX become digits so "Rocky II" equals "Rocky 2".
+# A lone "i" is left alone (far more often the pronoun); larger numerals are rare
+# in titles and collide with words and names ("li", "cc").
 # Cardinal number words become digits so "Around the World in Eighty Days" equals
 # "... in 80 Days". Ordinals stay words: "Second Foundation" is not "Foundation 2".
 _CARDINALS = {
@@ -165,25 +164,26 @@ _CARDINALS = {
 _CARDINALS.update(
     {w: str(10 * i) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
 )
-_CARDINAL_TOKEN = re.compile(r"\b(?:" + "|".join(_CARDINALS) + r")\b")
 
 
-def _roman_sub(match: re.Match[str]) -> str:
-    value = roman_to_int(match.group(0))
-    return match.group(0) if value is None else str(value)
+# Roman numeral and cardinal-word tokens -> digits, looked up word by word (a dict
+# lookup is far cheaper than another regex pass over every title).
+_WORD_TO_DIGITS = {int_to_roman(v): str(v) for v in range(2, 40)}
+_WORD_TO_DIGITS.update(_CARDINALS)
 
 
 def clean_words(text: str, *, roman: bool = True) -> str:
     """Folded text -> space-separated [0-9a-z] words; '&' is 'and', apostrophes vanish."""
-    text = text.replace("&", " and ")
-    text = _APOSTROPHE.sub("", text)
-    text = _DIGIT_GROUP.sub("", text)
-    text = _NON_WORD.sub(" ", text).strip()
-    if roman and any(ch in text for ch in "ivxlc"):
-        text = _ROMAN_TOKEN.sub(_roman_sub, text)
+    if "&" in text:
+        text = text.replace("&", " and ")
+    text = text.replace("'", "")
+    if "," in text or "." in text:
+        text = _DIGIT_GROUP.sub("", text)
+    words = _NON_WORD.sub(" ", text).split()
     if roman:
-        text = _CARDINAL_TOKEN.sub(lambda m: _CARDINALS[m.group(0)], text)
-    return text
+        lookup = _WORD_TO_DIGITS
+        words = [lookup.get(w, w) for w in words]
+    return " ".join(words)
 
 
 def strip_articles(text: str) -> str:
@@ -235,6 +235,37 @@ _NOISE_PHRASES = re.compile(
     r"a novella|a romance|a love story|book club|selections?|complete and)\b"
 )
 _FILLER = frozenset({"a", "an", "the", "and", "with", "of", "by", "in", "new", "s", "4", "4s"})
+_PUNCT_TO_SPACE = str.maketrans({ch: " " for ch in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+# Every word the noise patterns can remove: a segment with any other word is not noise.
+_NOISE_VOCAB = frozenset(
+    """unabridged abridged dramatized dramatised adaptation adaptations dramatization dramatisation
+    dramatizations dramatisations full cast recording production radio drama play series bbc audible
+    original edition exclusive studios audio audiobook audiobooks book books original penguin classics
+    updated expanded revised version novel memoir thriller mystery novella romance love story club
+    selection selections complete and anniversary special deluxe collector collectors illustrated
+    definitive classic tales naxos new first second third international movie tie in media reprint
+    paperback hardcover library enhanced uk us american british a an the with of by s""".split()
+)
+_NOISE_TRIGGERS = frozenset({"narrated", "read", "introduction"})
+_SERIES_LAST_WORDS = frozenset(
+    {"series", "trilogy", "saga", "chronicles", "cycle", "sequence", "quartet", "prequel", "novella", "novel"}
+)
+_OMNIBUS_TRIGGERS = frozenset(
+    {"box", "boxed", "omnibus", "collection", "anthology", "complete", "collected", "book", "books", "novels",
+     "trilogy", "quartet", "quintet", "whole"}
+)  # fmt: skip
+_COMPANION_TRIGGERS = frozenset(
+    """making companion behind summary study workbook sparknotes cliffsnotes screenplay annotated unofficial
+    official illustrated reader readers analysis art science critical literature graphic coloring colouring
+    quiz cookbook trivia""".split()
+)
+_MARKER_TRIGGERS = frozenset(
+    "book books bk volume volumes vol vols tome tomes series season seasons episode episodes act acts part parts pt".split()
+)
+
+
+def _word_set(text: str) -> set[str]:
+    return set(text.translate(_PUNCT_TO_SPACE).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +284,8 @@ def _marker_kind(keyword: str | None) -> str:
 def extract_markers(text: str) -> tuple[str, list[Marker]]:
     """Remove series/volume/part markers from folded text; return the rest and the markers."""
     found: list[Marker] = []
+    if "#" not in text and not (_word_set(text) & _MARKER_TRIGGERS):
+        return text, found  # cheap pre-check: most titles have no marker at all
 
     def replace(match: re.Match[str]) -> str:
         start = match.start()
@@ -315,6 +348,12 @@ _BRACKETS = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
 _SEPARATORS = re.compile(r"\s*:\s*|\s+-\s+|\s*;\s*|\s*\|\s*|\s*/\s+")
 
 
+def _split_segments(text: str) -> list[str]:
+    if ":" in text or " - " in text or ";" in text or "|" in text or "/ " in text:
+        return _SEPARATORS.split(text)
+    return [text]
+
+
 @dataclass(frozen=True, slots=True)
 class TitleInfo:
     """What a title says, split into the parts the matcher compares separately."""
@@ -330,12 +369,18 @@ class TitleInfo:
     companion: frozenset[str] = frozenset()  # companion-work words ("making of", "summary"...)
     numbers: tuple[str, ...] = ()  # digit tokens of the main title ("Rocky 2" -> ("2",))
     tokens: frozenset[str] = field(default=frozenset())  # content words of main and full
+    series: frozenset[str] = frozenset()  # series names seen in markers or series_title
     # The subtitle alone, when the main title is only the series name
     # ("Mistborn: The Final Empire: Mistborn, Book 1" -> "final empire"); "" otherwise.
     alt: str = ""
 
 
 def _is_noise_segment(segment: str) -> bool:
+    words = _word_set(segment)
+    if not (words & _NOISE_TRIGGERS) and any(
+        w not in _NOISE_VOCAB and not w.isdigit() and not w[:1].isdigit() for w in words
+    ):
+        return False  # a word no noise pattern can remove: real content
     rest = _EDITION.sub(" ", segment)
     rest = _NOISE_PHRASES.sub(" ", rest)
     words = [w for w in clean_words(rest).split() if w not in _FILLER]
@@ -343,6 +388,9 @@ def _is_noise_segment(segment: str) -> bool:
 
 
 def _segment_is_series_name(segment: str, series_title: str | None) -> bool:
+    plain = segment.translate(_PUNCT_TO_SPACE).split()
+    if plain and not series_title and plain[-1] not in _SERIES_LAST_WORDS:
+        return False
     words = clean_words(segment)
     if not words:
         return True
@@ -397,15 +445,16 @@ def parse_title(
         extra_segments.append(match.group(1))
         return " "
 
-    for _ in range(3):  # nested brackets, innermost first
+    for _ in range(3 if any(ch in text for ch in "([{") else 0):  # nested brackets, innermost first
         new = _BRACKETS.sub(take_bracket, text)
         if new == text:
             break
         text = new
-    segments = [s for s in _SEPARATORS.split(text) if s.strip()] or [""]
+    segments = [s for s in _split_segments(text) if s.strip()] or [""]
     main_raw, sub_raw = segments[0], segments[1:]
     if subtitle:
-        sub_raw = sub_raw + [s for s in _SEPARATORS.split(fold(subtitle)) if s.strip()]
+        sub_raw = sub_raw + [s for s in _split_segments(fold(subtitle)) if s.strip()]
+    bracketed = set(range(len(sub_raw), len(sub_raw) + len(extra_segments)))
     sub_raw = sub_raw + extra_segments
 
     # 2. Markers in the main title are essential ("Mahabharata Vol 4" is nothing but
@@ -419,17 +468,23 @@ def parse_title(
             parts.extend(marker.values)
         else:
             volumes.extend(marker.values)
-    if _OMNIBUS_MAIN.search(main_rest):
+    main_words = _word_set(main_rest)
+    if main_words & _OMNIBUS_TRIGGERS and _OMNIBUS_MAIN.search(main_rest):
         omnibus = True
 
     kept_subs: list[str] = []
     series_names: set[str] = set()
     if series_title:
         series_names.add(strip_articles(clean_words(fold(series_title))))
-    for segment in sub_raw:
+    for position, segment in enumerate(sub_raw):
         seg_rest, markers = extract_markers(segment)
         if markers:
-            series_names.add(strip_articles(clean_words(seg_rest)))
+            name = strip_articles(clean_words(seg_rest))
+            series_names.add(name)
+            # "Fry's English Delight (Series 2)": a bracket holding only a number qualifies
+            # the title itself, unlike "(Harry Potter, #2)" which names the series.
+            if not name and position in bracketed:
+                essential = True
         for marker in markers:
             if marker.is_range:
                 omnibus, omnibus_range = True, marker.values
@@ -437,9 +492,11 @@ def parse_title(
                 parts.extend(marker.values)
             else:
                 volumes.extend(marker.values)
-        if _OMNIBUS.search(seg_rest):
+        seg_words = _word_set(seg_rest)
+        if seg_words & _OMNIBUS_TRIGGERS and _OMNIBUS.search(seg_rest):
             omnibus = True
-        companion.update(m.group(0) for m in _COMPANION.finditer(seg_rest))
+        if seg_words & _COMPANION_TRIGGERS:
+            companion.update(m.group(0) for m in _COMPANION.finditer(seg_rest))
         if markers or _is_noise_segment(seg_rest) or _segment_is_series_name(seg_rest, series_title):
             continue
         kept_subs.append(seg_rest)
@@ -449,12 +506,14 @@ def parse_title(
     if seq_range:
         omnibus, omnibus_range = True, omnibus_range or seq_range
 
-    if _OMNIBUS.search(main_rest):
+    if main_words & _OMNIBUS_TRIGGERS and _OMNIBUS.search(main_rest):
         omnibus = True
-    companion.update(m.group(0) for m in _COMPANION.finditer(main_rest))
+    if main_words & _COMPANION_TRIGGERS:
+        companion.update(m.group(0) for m in _COMPANION.finditer(main_rest))
 
     # Edition words glued to the main title ("Hamlet Anniversary Edition").
-    main_rest = _EDITION.sub(" ", main_rest)
+    if "edition" in main_rest:
+        main_rest = _EDITION.sub(" ", main_rest)
     main = strip_articles(clean_words(main_rest))
     # A main title that only names the author: the real title is the subtitle.
     if kept_subs and main and main in authors:
@@ -479,6 +538,7 @@ def parse_title(
         companion=frozenset(companion),
         numbers=numbers,
         tokens=tokens | frozenset(alt.split()),
+        series=frozenset(n for n in series_names if n),
         alt=alt,
     )
 
