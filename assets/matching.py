@@ -215,7 +215,27 @@ def title_similarity(
             sim = _pair_similarity(qv, bv)
             if sim > best or (sim == best and i == 0 and j == 0):
                 best, best_mains = sim, (i == 0 and j == 0)
+    if best < 1.0:
+        # A series or umbrella name in front of the real title ("The Lord of the Rings:
+        # The Fellowship of the Ring" vs "The Fellowship of the Ring"): the subtitle alone
+        # may be the other side's title. Slightly discounted, as it is the weaker reading.
+        for sub, others in ((_subtitle_variant(b), q_variants), (_subtitle_variant(q), b_variants)):
+            if sub:
+                for other in others:
+                    sim = _pair_similarity(other, sub) * SUBTITLE_ONLY_FACTOR
+                    if sim > best:
+                        best, best_mains = sim, False
     return best, best_mains
+
+
+SUBTITLE_ONLY_FACTOR = 0.97
+
+
+def _subtitle_variant(info: TitleInfo) -> str:
+    """The subtitle as a title of its own, when it has the substance of one (2+ words)."""
+    if not info.subtitle or " " not in info.subtitle:
+        return ""
+    return strip_articles(info.subtitle)
 
 
 def _same_person(a: Person, b: Person) -> bool:
@@ -490,11 +510,18 @@ class BookIndex:
         # final score never exceeds its title similarity, so books below the conflict
         # threshold can be dropped before the (slower) per-book comparison.
         q_vars = _variants(query.title)
+        if _subtitle_variant(query.title):
+            q_vars.append(_subtitle_variant(query.title))
         b_vars: list[str] = []
         owner: list[int] = []
         for position, i in enumerate(candidate_ids):
-            for variant in self._entries[i].variants:
+            entry = self._entries[i]
+            for variant in entry.variants:
                 b_vars.append(variant)
+                owner.append(position)
+            sub = _subtitle_variant(entry.title)
+            if sub:
+                b_vars.append(sub)
                 owner.append(position)
         if not q_vars or not b_vars:
             return []

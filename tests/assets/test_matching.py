@@ -80,6 +80,8 @@ def test_asin_that_is_an_isbn10_is_used_as_an_isbn() -> None:
         (item("Sense & Sensibility", authors="Jane Austen"), TrackerBook(1, "Sense and Sensibility", "Jane Austen")),
         (item("Atomic Habits", "Tiny Changes, Remarkable Results", "James Clear"), TrackerBook(1, "Atomic Habits: An Easy & Proven Way to Build Good Habits & Break Bad Ones", "James Clear")),
         (item("Mahabharata Vol 4", authors="Bibek Debroy"), TrackerBook(1, "Mahabharata Volume 4", "Bibek Debroy")),
+        (item("A Study in Scarlet", authors="Arthur Conan Doyle"), TrackerBook(1, "Sherlock Holmes: A Study in Scarlet", "Sir Arthur Conan Doyle")),
+        (item("The Fellowship of the Ring", authors="J. R. R. Tolkien"), TrackerBook(1, "The Lord of the Rings: The Fellowship of the Ring", "Tolkien, J. R. R.")),
     ],
 )  # fmt: skip
 def test_noisy_audible_titles_link_to_the_tracker_book(audible: LibraryItem, tracker: TrackerBook) -> None:
