@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import audible_book_matches, audible_library, stats, sync_writes
+from assets import analytics, audible_book_matches, audible_library, stats, sync_writes
 from pipelines.jobs import audible_sync_job
 from pipelines.schedules import audible_sync_hourly
 from resources import resources_from_env
@@ -10,7 +10,9 @@ from resources import resources_from_env
 
 def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Definitions:
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([audible_library, audible_book_matches, sync_writes, stats]),
+        assets=dg.load_assets_from_modules(
+            [audible_library, audible_book_matches, sync_writes, stats, analytics]
+        ),
         jobs=[audible_sync_job],
         schedules=[audible_sync_hourly],
         resources=resources,

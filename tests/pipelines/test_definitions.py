@@ -21,6 +21,10 @@ EXPECTED_ASSETS = {
     "audible_currently_reading",
     "audible_sync_activity",
     "audible_unmapped_books",
+    "audible_progress_over_time",
+    "audible_books_finished_per_month",
+    "audible_hours_listened_per_week",
+    "audible_sync_activity_chart",
 }
 
 

@@ -1,0 +1,132 @@
+"""Stage 6b: listening analytics for people, as charts and tables in asset metadata.
+
+SQL in ``resources.queries.analytics``, shaping in ``assets.listening_analytics``
+(pandas), drawing in ``assets.charts`` (matplotlib, loaded only when an asset runs).
+"""
+
+import dagster as dg
+
+from assets import charts
+from assets import listening_analytics as la
+from assets.sync_model import LibrarySnapshot, markdown_table
+from resources.postgres import PostgresResource
+from resources.queries import analytics as q
+
+_DEPS = ["audible_progress_history"]
+_KINDS = {"postgres", "pandas"}
+
+
+def _read(postgres: PostgresResource, query, account: str) -> list[dict]:
+    with postgres.get_engine().connect() as conn:
+        return query(conn, account)
+
+
+@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
+def audible_progress_over_time(
+    audible_library: LibrarySnapshot, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Percent complete over time of the books the tracker has as 'reading', one line per book."""
+    account = audible_library.account
+    progress = la.progress_over_time(_read(postgres, q.progress_of_books_in_progress, account))
+    latest = la.latest_progress(progress)
+    return dg.MaterializeResult(
+        metadata={
+            "account": account,
+            "books_in_progress": dg.MetadataValue.int(len(latest)),
+            "progress_points": dg.MetadataValue.int(len(progress)),
+            "chart": dg.MetadataValue.md(charts.progress_chart(progress, f"progress of {account}")),
+            "books": dg.MetadataValue.md(markdown_table(latest.to_dict("records"))),
+        }
+    )
+
+
+@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
+def audible_books_finished_per_month(
+    audible_library: LibrarySnapshot, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Tracker books finished per month, dated by the sync that first saw them finished on Audible."""
+    account = audible_library.account
+    monthly = la.finished_per_month(_read(postgres, q.finished_books, account))
+    return dg.MaterializeResult(
+        metadata={
+            "account": account,
+            "books_finished": dg.MetadataValue.int(int(monthly["books"].sum()) if len(monthly) else 0),
+            "months": dg.MetadataValue.int(len(monthly)),
+            "chart": dg.MetadataValue.md(
+                charts.stacked_bar_chart(
+                    list(monthly["month"]),
+                    {"books finished": monthly["books"]},
+                    "books",
+                    "books finished per month",
+                    integer=True,
+                )
+            ),
+            "per_month": dg.MetadataValue.md(markdown_table(monthly.iloc[::-1].to_dict("records"), limit=24)),
+        }
+    )
+
+
+@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
+def audible_hours_listened_per_week(
+    audible_library: LibrarySnapshot, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
+    between syncs. A title's first record counts as listened before tracking began."""
+    account = audible_library.account
+    rows = _read(postgres, q.progress_points_with_runtime, account)
+    weekly = la.hours_per_week(rows)
+    tracked = float(weekly["hours_tracked"].sum()) if len(weekly) else 0.0
+    before = float(weekly["hours_before_tracking"].sum()) if len(weekly) else 0.0
+    return dg.MaterializeResult(
+        metadata={
+            "account": account,
+            "hours_tracked": dg.MetadataValue.float(round(tracked, 2)),
+            "hours_before_tracking": dg.MetadataValue.float(round(before, 2)),
+            "weeks": dg.MetadataValue.int(len(weekly)),
+            "titles_without_runtime": dg.MetadataValue.int(la.titles_without_runtime(rows)),
+            "chart": dg.MetadataValue.md(
+                charts.stacked_bar_chart(
+                    list(weekly["week"]),
+                    {
+                        "tracked": weekly["hours_tracked"],
+                        "before tracking": weekly["hours_before_tracking"],
+                    },
+                    "hours",
+                    "hours listened per week",
+                )
+            ),
+            "per_week": dg.MetadataValue.md(markdown_table(weekly.iloc[::-1].to_dict("records"), limit=26)),
+        }
+    )
+
+
+@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
+def audible_sync_activity_chart(
+    audible_library: LibrarySnapshot, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Syncs per day over the last 30 days, split into successful, failed and skipped."""
+    account = audible_library.account
+    activity = la.sync_activity(_read(postgres, q.sync_activity, account))
+    return dg.MaterializeResult(
+        metadata={
+            "account": account,
+            "syncs_30_days": dg.MetadataValue.int(int(activity["syncs"].sum()) if len(activity) else 0),
+            "days_with_syncs": dg.MetadataValue.int(
+                int((activity["syncs"] > 0).sum()) if len(activity) else 0
+            ),
+            "chart": dg.MetadataValue.md(
+                charts.stacked_bar_chart(
+                    [day[5:] for day in activity["day"]],
+                    {
+                        "successful": activity["successful"],
+                        "failed": activity["failed"],
+                        "skipped": activity["skipped"],
+                    },
+                    "syncs",
+                    "sync activity, last 30 days",
+                    colors=("#55a868", "#c44e52", "#8c8c8c"),
+                    integer=True,
+                )
+            ),
+        }
+    )

@@ -1,0 +1,111 @@
+"""Small PNG charts for asset metadata, as Markdown images with a base64 data URI.
+
+The Dagster UI renders ``MetadataValue.md`` Markdown, images included, so a chart
+needs no file server. matplotlib is imported inside the functions (and only its
+object-oriented API with the Agg canvas is used, never pyplot's global state), so
+loading the code location does not pay for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+_SIZE = (7.5, 3.2)
+_DPI = 80
+_COLORS = ("#4c72b0", "#dd8452", "#c44e52", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=_SIZE, dpi=_DPI)
+    return figure, figure.subplots()
+
+
+def _markdown_image(figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png")
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"![{alt}](data:image/png;base64,{encoded})"
+
+
+def _short(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def progress_chart(progress: pd.DataFrame, alt: str = "progress over time") -> str:
+    """One line per book: percent complete at each sync that recorded a change.
+
+    While no book has more than one point yet (the first sync), a line would be a dot:
+    the chart is then one bar per book with its percent complete.
+    """
+    if progress.empty:
+        return "_No progress recorded yet for books in progress._"
+    books = list(progress.groupby(["book_id", "title"], sort=False))
+    figure, axes = _figure()
+    if max(len(points) for _, points in books) == 1:
+        latest = progress.sort_values("percent", kind="stable")
+        axes.barh([_short(str(t)) for t in latest["title"]], latest["percent"], color=_COLORS[0])
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("% complete (one sync so far)")
+        axes.tick_params(axis="y", labelsize=7)
+        axes.grid(axis="x", alpha=0.3)
+        figure.set_size_inches(_SIZE[0], max(_SIZE[1], 0.22 * len(books) + 0.8))
+        return _markdown_image(figure, f"{alt} (one sync so far)")
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    for index, ((_, title), points) in enumerate(books):
+        axes.plot(
+            points["recorded_at"].dt.tz_convert("UTC").dt.tz_localize(None),
+            points["percent"],
+            marker="o",
+            drawstyle="steps-post",
+            color=_COLORS[index % len(_COLORS)],
+            label=_short(str(title)),
+        )
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("% complete")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return _markdown_image(figure, alt)
+
+
+def stacked_bar_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    ylabel: str,
+    alt: str,
+    colors: Sequence[str] = _COLORS,
+    integer: bool = False,
+) -> str:
+    """Bars per label, one stacked segment per series (in the order given)."""
+    if not len(labels):
+        return f"_No data yet for {alt}._"
+    from matplotlib.ticker import MaxNLocator
+
+    figure, axes = _figure()
+    if integer:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    positions = range(len(labels))
+    bottom = [0.0] * len(labels)
+    for index, (name, values) in enumerate(series.items()):
+        values = [float(v) for v in values]
+        axes.bar(positions, values, bottom=bottom, label=name, color=colors[index % len(colors)])
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    # At most about 12 labels, counted back from the newest so the last bar is always labelled.
+    step = max(1, -(-len(labels) // 12))
+    ticks = list(positions)[::-1][::step][::-1]
+    axes.set_xticks(ticks, [labels[i] for i in ticks], rotation=45, ha="right")
+    axes.set_ylabel(ylabel)
+    axes.grid(axis="y", alpha=0.3)
+    if len(series) > 1:
+        axes.legend(fontsize=8, frameon=False)
+    return _markdown_image(figure, alt)

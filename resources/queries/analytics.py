@@ -1,0 +1,69 @@
+"""SQL behind the listening analytics: plain rows per account, shaped in ``assets.listening_analytics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def _rows(conn: sa.Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in conn.execute(sa.text(sql), params)]
+
+
+def progress_of_books_in_progress(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
+    """Every recorded progress point of the account's books that the tracker has as 'reading'."""
+    return _rows(
+        conn,
+        """
+        SELECT h.book_id, b.title, h.recorded_at, h.percent_complete, h.is_finished
+          FROM audible_progress_history h
+          JOIN books b ON b.id = h.book_id
+         WHERE h.account = :a AND b.status = 'reading'
+         ORDER BY h.book_id, h.recorded_at, h.id
+        """,
+        a=account,
+    )
+
+
+def finished_books(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
+    """One row per tracker book the account's Audible progress finished, with when it was first seen finished."""
+    return _rows(
+        conn,
+        """
+        SELECT h.book_id, b.title, min(h.recorded_at) AS finished_at
+          FROM audible_progress_history h
+          JOIN books b ON b.id = h.book_id
+         WHERE h.account = :a AND h.is_finished
+         GROUP BY h.book_id, b.title
+         ORDER BY finished_at, h.book_id
+        """,
+        a=account,
+    )
+
+
+def progress_points_with_runtime(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
+    """Progress history per title (not per book: one ASIN mapped to two books is listened to once),
+    with the title's runtime from the last library the account's sync saw."""
+    return _rows(
+        conn,
+        """
+        SELECT DISTINCT ON (h.asin, h.recorded_at)
+               h.asin, h.recorded_at, h.percent_complete, h.is_finished, li.runtime_length_min
+          FROM audible_progress_history h
+          LEFT JOIN audible_library_items li ON li.account = h.account AND li.asin = h.asin
+         WHERE h.account = :a
+         ORDER BY h.asin, h.recorded_at, h.id
+        """,
+        a=account,
+    )
+
+
+def sync_activity(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
+    """The audible_sync_activity view: one row per day of the last 30, days without syncs included."""
+    return _rows(
+        conn,
+        "SELECT day, syncs, successful, failed, skipped, items_fetched, progress_updates "
+        "FROM audible_sync_activity WHERE account = :a ORDER BY day",
+        a=account,
+    )
