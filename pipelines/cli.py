@@ -20,25 +20,24 @@ def _default_account(conn) -> str:
 def status_object(account: str | None = None, database_url: str | None = None) -> dict:
     """The seed's status object for one account."""
     from resources.postgres import get_engine
-    from resources.queries import sync as q
+    from resources.queries import settings as settings_queries
 
     with get_engine(database_url).connect() as conn:
         account = account or _default_account(conn)
-        permission = q.can_sync(conn, account)
-        stats = q.sync_stats(conn, account)
-    return {
-        "account": account,
-        "can_sync": permission.can_sync,
-        "reason": permission.reason,
-        "next_allowed_sync": (
-            permission.next_allowed_sync.isoformat() if permission.next_allowed_sync else None
-        ),
-        "syncs_remaining_today": permission.syncs_remaining_today,
-        "stats": stats,
-    }
+        return settings_queries.sync_status(conn, account)
 
 
 def run_status(args: argparse.Namespace) -> int:
+    if args.account:
+        from resources.postgres import get_engine
+        from resources.queries import sync as q
+
+        with get_engine().connect() as conn:
+            configured = q.all_accounts(conn)
+        if args.account not in configured:
+            known = f" (configured: {', '.join(configured)})" if configured else ""
+            print(f"error: no Audible account named {args.account!r} is configured{known}", file=sys.stderr)
+            return 1
     print(json.dumps(status_object(args.account), indent=2))
     return 0
 
@@ -61,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_match_parser(commands)
         commands.choices["match"].set_defaults(func=run_match)
+
+    from pipelines.cli_config import add_config_parsers
+
+    add_config_parsers(commands)
 
     try:
         from pipelines.cli_auth import add_auth_parsers
