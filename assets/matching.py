@@ -233,9 +233,8 @@ SUBTITLE_ONLY_FACTOR = 0.97
 
 def _subtitle_variant(info: TitleInfo) -> str:
     """The subtitle as a title of its own, when it has the substance of one (2+ words)."""
-    if not info.subtitle or " " not in info.subtitle:
-        return ""
-    return strip_articles(info.subtitle)
+    sub = strip_articles(info.subtitle) if info.subtitle else ""
+    return sub if " " in sub else ""
 
 
 def _same_person(a: Person, b: Person) -> bool:
@@ -510,29 +509,44 @@ class BookIndex:
         # final score never exceeds its title similarity, so books below the conflict
         # threshold can be dropped before the (slower) per-book comparison.
         q_vars = _variants(query.title)
-        if _subtitle_variant(query.title):
-            q_vars.append(_subtitle_variant(query.title))
+        q_sub = _subtitle_variant(query.title)
+        if q_sub:
+            q_vars.append(q_sub)
         b_vars: list[str] = []
         owner: list[int] = []
+        b_is_sub: list[bool] = []
         for position, i in enumerate(candidate_ids):
             entry = self._entries[i]
             for variant in entry.variants:
                 b_vars.append(variant)
                 owner.append(position)
+                b_is_sub.append(False)
             sub = _subtitle_variant(entry.title)
             if sub:
                 b_vars.append(sub)
                 owner.append(position)
+                b_is_sub.append(True)
         if not q_vars or not b_vars:
             return []
-        sims = np.maximum(
+        matrix = np.maximum(
             process.cdist(q_vars, b_vars, scorer=fuzz.ratio, dtype=np.uint8),
             process.cdist(q_vars, b_vars, scorer=fuzz.token_sort_ratio, dtype=np.uint8),
-        ).max(axis=0)
+        )
+        if q_sub:
+            # Subtitle against subtitle is not a title match ("An Investigation" is shared
+            # by hundreds of books): title_similarity never pairs them, neither may this.
+            matrix[-1, np.asarray(b_is_sub)] = 0
+        sims = matrix.max(axis=0)
         best = np.zeros(len(candidate_ids), dtype=np.int32)
         np.maximum.at(best, np.asarray(owner), sims)
         floor = int(self.settings.conflict_threshold * 100) - 1  # uint8 scores are rounded
-        keep = [candidate_ids[p] for p in np.nonzero(best >= floor)[0].tolist()]
+        passing = np.nonzero(best >= floor)[0]
+        # Only the best few by title go on to the full comparison: the final score never
+        # exceeds the title similarity, so a book far down this list cannot win.
+        limit = max(20, 4 * self.settings.max_candidates)
+        if len(passing) > limit:
+            passing = passing[np.argsort(-best[passing], kind="stable")[:limit]]
+        keep = [candidate_ids[p] for p in passing.tolist()]
         scored = [self._compare(query, self._entries[i]) for i in keep]
         scored.sort(key=lambda s: (-s.score, -s.title_sim, s.entry.book.id))
         return scored
