@@ -1,0 +1,57 @@
+"""Check on audible_sync_stats: the account's status object after every sync.
+
+Answers, on the asset's page in the Dagster UI, "when will it sync next, and
+why not now?" with the same object `audible-tracker status` prints, computed by
+``audible_can_sync()`` from the settings in audible_config.
+"""
+
+import dagster as dg
+
+from assets.settings import SETTINGS, format_value, sync_blocked
+from assets.sync_model import LibrarySnapshot, markdown_table
+from resources.postgres import PostgresResource
+from resources.queries import settings as q
+
+
+@dg.asset_check(
+    asset="audible_sync_stats",
+    name="audible_sync_status",
+    additional_ins={"audible_library": dg.AssetIn("audible_library")},
+    description=(
+        "The account's sync status after this sync: can_sync, reason, next allowed sync, syncs left "
+        "today, stats, and the settings they follow from. Warns when syncing is paused or the daily "
+        "limit is spent (waiting for the minimum interval is normal and passes)."
+    ),
+)
+def audible_sync_status(audible_library: LibrarySnapshot, postgres: PostgresResource) -> dg.AssetCheckResult:
+    account = audible_library.account
+    with postgres.get_engine().connect() as conn:
+        status = q.sync_status(conn, account)
+        settings = q.read_settings(conn, account) or {}
+    blocked = sync_blocked(bool(settings.get("enabled")), status["syncs_remaining_today"])
+    next_sync = status["next_allowed_sync"]
+    if status["can_sync"]:
+        summary = "Can sync now."
+    elif next_sync:
+        summary = f"Next sync allowed at {next_sync}: {status['reason']}."
+    else:
+        summary = f"Not syncing: {status['reason']}."
+    return dg.AssetCheckResult(
+        passed=blocked is None,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=summary if blocked is None else f"Needs attention: {blocked}. {summary}",
+        metadata={
+            "account": account,
+            "can_sync": status["can_sync"],
+            "reason": status["reason"],
+            "next_allowed_sync": next_sync or "none",
+            "syncs_remaining_today": dg.MetadataValue.int(status["syncs_remaining_today"]),
+            **{f"stats_{key}": dg.MetadataValue.int(value) for key, value in status["stats"].items()},
+            "status": dg.MetadataValue.json(status),
+            "settings": dg.MetadataValue.md(
+                markdown_table(
+                    [{"setting": key, "value": format_value(settings.get(key))} for key in SETTINGS]
+                )
+            ),
+        },
+    )

@@ -1,0 +1,91 @@
+"""Job `update_audible_settings`: change an account's sync settings from the Launchpad.
+
+Every field is optional: only the ones given change, and a run with none just
+shows the current settings. Values are validated by ``assets.settings``, the
+same code as `audible-tracker config set`; a refused value fails the run with
+the setting named and changes nothing.
+"""
+
+import dagster as dg
+
+from assets.settings import (
+    NOTIFY_WEBHOOK_ENV,
+    SETTINGS,
+    AccountChoiceError,
+    SettingError,
+    describe_changes,
+    format_value,
+)
+from assets.sync_model import markdown_table
+from resources.postgres import PostgresResource
+from resources.queries import settings as q
+
+
+class AudibleSettingsConfig(dg.Config):
+    account: str | None = None
+    """Audible account to change; empty means the only configured one (or the demo)."""
+    enabled: bool | None = None
+    """false pauses syncing (scheduled and manual), true resumes it."""
+    min_interval_minutes: int | None = None
+    """Minutes that must pass between two syncs: 1 to 10,080."""
+    daily_limit: int | None = None
+    """Syncs allowed per day: 1 to 10,000."""
+    timezone: str | None = None
+    """IANA time zone whose midnight resets the daily counter, e.g. Europe/Berlin."""
+    log_retention_days: int | None = None
+    """Days sync logs are kept: 1 to 3,650."""
+
+
+@dg.op(out=dg.Out(dict, description="The account's settings after the change."))
+def apply_audible_settings(
+    context: dg.OpExecutionContext, config: AudibleSettingsConfig, postgres: PostgresResource
+) -> dg.Output[dict]:
+    """Validate the given settings, write them to audible_config in one statement, show the result."""
+    changes = {key: getattr(config, key) for key in SETTINGS if getattr(config, key) is not None}
+    engine = postgres.get_engine()
+    try:
+        with engine.begin() as conn:
+            account = q.resolve_account(conn, config.account)
+            before, after = q.update_settings(conn, account, changes)
+        with engine.connect() as conn:
+            status = q.sync_status(conn, account)
+    except (SettingError, AccountChoiceError) as error:
+        raise dg.Failure(description=f"Nothing changed: {error}") from None
+    changed = describe_changes(before, after)
+    if changed:
+        context.log.info(f"Account {account!r}: {'; '.join(changed)} (applies from the next schedule tick)")
+    else:
+        context.log.info(f"Account {account!r}: no setting given or all already set; nothing changed")
+    return dg.Output(
+        {key: after[key] for key in SETTINGS},
+        metadata={
+            "account": account,
+            "changed": dg.MetadataValue.md("\n".join(f"- {line}" for line in changed) or "_nothing_"),
+            "settings": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {"setting": key, "before": format_value(before[key]), "now": format_value(after[key])}
+                        for key in SETTINGS
+                    ]
+                )
+            ),
+            "notify_webhook": "set" if dg.EnvVar(NOTIFY_WEBHOOK_ENV).get_value() else "not set",
+            "can_sync": status["can_sync"],
+            "reason": status["reason"],
+            "next_allowed_sync": status["next_allowed_sync"] or "none",
+            "status": dg.MetadataValue.json(status),
+        },
+    )
+
+
+@dg.job(
+    name="update_audible_settings",
+    description=(
+        "Change an account's sync settings (enabled, min_interval_minutes, daily_limit, timezone, "
+        "log_retention_days): fill in only the fields to change under "
+        "ops.apply_audible_settings.config. Applies from the next schedule tick."
+    ),
+    executor_def=dg.in_process_executor,
+)
+def update_audible_settings_job():
+    apply_audible_settings()
