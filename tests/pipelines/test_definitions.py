@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from pipelines.definitions import defs
 from resources import build_resources
+from resources.queries import sync as q
 from tests.support.sync import run_sync, sync_definitions
 
 EXPECTED_ASSETS = {
@@ -88,3 +89,16 @@ def test_schedule_skips_a_disabled_account(database_url, engine):
     tick = _evaluate_schedule(database_url)
     assert tick.run_requests == []
     assert "disabled" in tick.skip_message
+
+
+def test_schedule_requests_one_run_per_enabled_account(database_url, engine):
+    with engine.begin() as conn:
+        for account in ("alice", "bob", "carol"):
+            q.ensure_account(conn, account, "file")
+        conn.execute(sa.text("UPDATE audible_config SET enabled = false WHERE account = 'carol'"))
+    tick = _evaluate_schedule(database_url)
+    requests = {r.tags["audible/account"]: r for r in tick.run_requests}
+    assert sorted(requests) == ["alice", "bob"]
+    for account, request in requests.items():
+        assert request.run_config["ops"]["audible_library"]["config"]["account"] == account
+        assert request.run_key == f"{account}:2026-11-25T14:00"
