@@ -7,6 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pipelines.cli_auth import add_auth_parsers
+from pipelines.cli_match import add_match_parser, run_match
 from resources.library_source import DEMO_ACCOUNT
 
 
@@ -53,24 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--account", help="Audible account (default: the only configured one)")
     status.set_defaults(func=run_status)
 
-    try:
-        from pipelines.cli_match import add_match_parser, run_match
-    except ImportError:  # pragma: no cover - until the match preview lands
-        pass
-    else:
-        add_match_parser(commands)
-        commands.choices["match"].set_defaults(func=run_match)
+    add_match_parser(commands)
+    commands.choices["match"].set_defaults(func=run_match)
 
     from pipelines.cli_config import add_config_parsers
 
     add_config_parsers(commands)
 
-    try:
-        from pipelines.cli_auth import add_auth_parsers
-    except ImportError:  # pragma: no cover - until the auth commands land
-        pass
-    else:
-        add_auth_parsers(commands)
+    add_auth_parsers(commands)
     return parser
 
 
