@@ -424,3 +424,81 @@ def test_no_webhook_is_called_when_none_is_configured(database_url, engine, tmp_
         )
         assert router.calls.call_count == 0
     assert result.success and len(_completions(result)) == 1
+
+
+def test_the_code_location_offers_the_review_tools():
+    from pipelines.definitions import defs
+
+    repo = defs.get_repository_def()
+    jobs = {job.name for job in repo.get_all_jobs()}
+    assert set(OP) <= jobs
+    assert "audible_conflicts_sensor" in {s.name for s in repo.sensor_defs}
+    # The check runs as part of every sync.
+    assert (
+        CONFLICTS_CHECK_KEY in defs.resolve_job_def("audible_sync").asset_layer.asset_graph.asset_check_keys
+    )
+
+
+def test_the_pasted_run_config_resolves_the_conflict_with_dagster_job_execute(database_url, engine, tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    check = _check(run_sync(database_url))
+    pasted = re.search(r"```yaml\n(.*)\n```", check.metadata["run_config"].value, re.S).group(1)
+    config = tmp_path / "config.yaml"
+    config.write_text(pasted)
+    env = {**os.environ, "AUDIBLE_TRACKER_DATABASE_URL": database_url}
+    env.pop("DAGSTER_HOME", None)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [
+        str(dagster),
+        "job",
+        "execute",
+        "-m",
+        "pipelines.definitions",
+        "-j",
+        "resolve_audible_conflict",
+    ]
+    completed = subprocess.run(
+        [*command, "-c", str(config)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    [mapping] = _rows(
+        engine, "SELECT book_id, confirmed FROM audible_book_mappings WHERE asin = :a", a=HOBBIT
+    )
+    assert mapping == {"book_id": 4, "confirmed": True}
+
+    again = subprocess.run(
+        [*command, "-c", str(config)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode != 0
+    assert "was already resolved: linked to book 4" in again.stdout + again.stderr
+
+
+def test_the_readme_run_configs_are_valid_for_their_job():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from pipelines.conflict_jobs import resolve_audible_conflict_job
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reviewing conflicts", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        assert dg.validate_run_config(resolve_audible_conflict_job, yaml.safe_load(block))
