@@ -4,8 +4,12 @@ import dagster as dg
 
 from assets import analytics, audible_book_matches, audible_library, stats, sync_writes
 from assets.sync_status import audible_sync_status
+from pipelines.checks import unresolved_conflicts
+from pipelines.conflict_jobs import conflict_jobs
 from pipelines.jobs import audible_sync_job
+from pipelines.maintenance_jobs import audible_maintenance_daily, audible_maintenance_job
 from pipelines.schedules import audible_sync_hourly
+from pipelines.sensors import audible_conflicts_sensor
 from pipelines.settings_jobs import update_audible_settings_job
 from resources import resources_from_env
 
@@ -15,9 +19,10 @@ def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Defin
         assets=dg.load_assets_from_modules(
             [audible_library, audible_book_matches, sync_writes, stats, analytics]
         ),
-        asset_checks=[audible_sync_status],
-        jobs=[audible_sync_job, update_audible_settings_job],
-        schedules=[audible_sync_hourly],
+        asset_checks=[audible_sync_status, unresolved_conflicts],
+        jobs=[audible_sync_job, update_audible_settings_job, audible_maintenance_job, *conflict_jobs],
+        schedules=[audible_sync_hourly, audible_maintenance_daily],
+        sensors=[audible_conflicts_sensor],
         resources=resources,
     )
 
