@@ -1,11 +1,26 @@
 """Stage 2: decide, for each unmapped Audible title, which tracker book it is."""
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
 import dagster as dg
 
-from assets.matching import BookIndex, TrackerBook
+from assets import matching, normalize
+from assets.matching import BookIndex, MatchSettings, TrackerBook
 from assets.sync_model import LibrarySnapshot, MatchResults, count_by, markdown_table, match_fingerprint
 from resources.postgres import PostgresResource
+from resources.queries import match_memo
 from resources.queries import sync as q
+
+
+@lru_cache(maxsize=8)
+def matcher_digest(settings: MatchSettings) -> str:
+    """Changes whenever the matcher could decide differently: its code or its settings."""
+    digest = hashlib.sha256(repr(settings).encode())
+    for module in (matching, normalize):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def decisions_to_rows(decisions, books_by_id, fingerprints) -> list[dict]:
@@ -38,19 +53,25 @@ def audible_book_matches(
 
     Titles already mapped are not matched again, so a confirmed or manual
     mapping is never overridden; titles a person chose to ignore are skipped
-    until what they were matched on changes.
+    until what they were matched on changes. A title left unmapped by an earlier
+    sync is matched again only when it, the tracker's books or the matcher changed.
     """
     account = audible_library.account
+    settings = MatchSettings()
+    fingerprints = {item.asin: match_fingerprint(item) for item in audible_library.items}
     with postgres.get_engine().connect() as conn:
-        books = [TrackerBook(r.id, r.title, r.author, r.isbn) for r in q.tracker_books(conn)]
         mapped = q.mapped_asins(conn, account)
         ignored = q.ignored_fingerprints(conn, account)
-
-    fingerprints = {item.asin: match_fingerprint(item) for item in audible_library.items}
-    unmapped = [item for item in audible_library.items if item.asin not in mapped]
-    to_match = [item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin]]
-    skipped_ignored = len(unmapped) - len(to_match)
-    decisions = BookIndex(books).match_all(to_match) if to_match else []
+        unmapped = [item for item in audible_library.items if item.asin not in mapped]
+        not_ignored = [item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin]]
+        # Decisions made against these same books by this same matcher still stand.
+        basis = f"{match_memo.books_digest(conn)}:{matcher_digest(settings)}" if not_ignored else None
+        standing = match_memo.standing_decisions(conn, account, basis) if basis else {}
+        to_match = [item for item in not_ignored if standing.get(item.asin) != fingerprints[item.asin]]
+        # The books are read (and indexed) only when there is something to match.
+        books = [TrackerBook(*row) for row in q.tracker_books(conn)] if to_match else []
+    skipped_ignored = len(unmapped) - len(not_ignored)
+    decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
     books_by_id = {book.id: book for book in books}
     rows = decisions_to_rows(decisions, books_by_id, fingerprints)
     counts = count_by(row["decision"] for row in rows)
@@ -66,6 +87,8 @@ def audible_book_matches(
         ignored=skipped_ignored,
         books_in_tracker=len(books),
         counts=counts,
+        unchanged=len(not_ignored) - len(to_match),
+        match_basis=basis,
     )
     uncertain = [
         {
@@ -90,7 +113,8 @@ def audible_book_matches(
             "unmatched": dg.MetadataValue.int(counts.get("unmatched", 0)),
             "already_mapped": dg.MetadataValue.int(results.already_mapped),
             "ignored_by_a_person": dg.MetadataValue.int(skipped_ignored),
-            "tracker_books": dg.MetadataValue.int(len(books)),
+            "unchanged_since_last_match": dg.MetadataValue.int(results.unchanged),
+            "tracker_books_read": dg.MetadataValue.int(len(books)),
             "not_linked": dg.MetadataValue.md(markdown_table(uncertain)),
         },
     )

@@ -41,6 +41,10 @@ class MatchResults:
     ignored: int = 0
     books_in_tracker: int = 0
     counts: Mapping[str, int] = field(default_factory=dict)
+    # Unmapped titles not matched again: neither they, the tracker's books nor the matcher changed.
+    unchanged: int = 0
+    # What these decisions were made on (books digest : matcher digest); None when nothing was matched.
+    match_basis: str | None = None
 
 
 def match_fingerprint(item: LibraryItem) -> str:

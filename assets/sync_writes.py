@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.sync_model import LibrarySnapshot, MatchResults, markdown_table
 from resources.postgres import PostgresResource
+from resources.queries import match_memo
 from resources.queries import sync as q
 
 
@@ -75,6 +76,7 @@ def audible_sync_writes(
                 )
         q.stage_library(conn, audible_library.items)
         q.stage_decisions(conn, audible_book_matches.decisions)
+        match_memo.remember_decisions(conn, account, audible_book_matches.match_basis)
         library_changes = q.upsert_library_items(conn, account)
         new_mappings = q.insert_automatic_mappings(conn, account)
         closed = q.close_conflicts_now_linked(conn, account)
