@@ -7,6 +7,7 @@ from assets.sync_model import LibrarySnapshot, markdown_table
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import DEFAULT_ACCOUNT, DEMO_ACCOUNT, LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
+from resources.queries import maintenance
 from resources.queries import sync as q
 
 
@@ -85,9 +86,14 @@ def audible_library(
             metadata={"next_allowed_sync": str(permission.next_allowed_sync)},
         )
     with engine.begin() as conn:
-        log_id = q.start_sync_log(
-            conn, account=account, run_id=context.run_id, trigger=trigger, forced=config.force, source=source
-        )
+        # Syncs of this account that died without closing their log row (killed, crashed).
+        abandoned = maintenance.recover_stale_sync_logs(conn, account)
+    if abandoned:
+        context.log.warning(f"Marked {abandoned} stale 'running' sync log(s) of {account!r} abandoned")
+    # Held until the write phase ends: the row is provably alive while this process is.
+    log_id = maintenance.open_running_sync_log(
+        engine, account=account, run_id=context.run_id, trigger=trigger, forced=config.force, source=source
+    )
 
     api_calls = 0
     if source == "api":

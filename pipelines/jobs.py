@@ -3,7 +3,12 @@
 import dagster as dg
 
 from resources.postgres import PostgresResource
+from resources.queries import maintenance
 from resources.queries import sync as q
+
+# Every sync run carries this tag, manual UI runs included: a run-queue limit of 1 on it queues
+# all syncs behind each other (pipelines/dagster_concurrency.yaml shows it and the per-account one).
+SYNC_RUN_TAG = "audible/sync"
 
 
 @dg.failure_hook(required_resource_keys={"postgres"})
@@ -14,6 +19,7 @@ def mark_sync_log_failed(context: dg.HookContext) -> None:
     message = getattr(error, "description", None) or (str(error) if error else "step failed")
     with postgres.get_engine().begin() as conn:
         q.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
+    maintenance.release_running_sync_log(context.run_id)
 
 
 audible_sync_job = dg.define_asset_job(
@@ -26,4 +32,5 @@ audible_sync_job = dg.define_asset_job(
     # One sync is a handful of short steps; a process per step would cost more than the work.
     executor_def=dg.in_process_executor,
     hooks={mark_sync_log_failed},
+    tags={SYNC_RUN_TAG: "true"},
 )
