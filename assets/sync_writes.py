@@ -6,16 +6,36 @@ counters and the log row) commit together or not at all, under an advisory
 lock so that only one sync per account writes at a time.
 """
 
+from contextlib import contextmanager
+
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.sync_model import LibrarySnapshot, MatchResults, markdown_table
+from resources import notify
 from resources.postgres import PostgresResource
-from resources.queries import match_memo
+from resources.queries import maintenance, match_memo
 from resources.queries import sync as q
 
 
 class SyncRefused(dg.Failure):
     pass
+
+
+@contextmanager
+def database_errors_reported(account: str):
+    """A database fault mid-write becomes a failure that says what happened and that nothing was kept."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        # The transaction rolled back (or died with its connection): nothing of this sync was kept.
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
+        raise dg.Failure(
+            description=(
+                f"database error while writing the sync of account {account!r}: {cause}. "
+                "None of this sync's writes were kept; the next sync will redo them."
+            )
+        ) from None
 
 
 @dg.multi_asset(
@@ -55,7 +75,7 @@ def audible_sync_writes(
 ):
     account = audible_library.account
     engine = postgres.get_engine()
-    with engine.begin() as conn:
+    with database_errors_reported(account), engine.begin() as conn:
         log = q.sync_log_for_run(conn, context.run_id)
         if log is None or log.status != "running":
             raise SyncRefused(description=f"this run has no running sync log row for account {account!r}")
@@ -83,6 +103,7 @@ def audible_sync_writes(
         refreshed = q.refresh_open_conflicts(conn, account)
         opened = q.open_conflicts(conn, account)
         progress = q.apply_progress(conn, account, log.id)
+        finished = notify.completion_payloads(conn, account, progress["changes"])
         q.complete_sync_log(
             conn,
             log.id,
@@ -94,6 +115,8 @@ def audible_sync_writes(
                 "progress_updates": progress["books_updated"],
             },
         )
+    # The log row is closed: this run no longer needs to prove it is alive.
+    maintenance.release_running_sync_log(context.run_id)
 
     titles = {item.asin: item.title for item in audible_library.items}
     context.log.info(
@@ -162,3 +185,9 @@ def audible_sync_writes(
         asset_key="audible_progress_history",
         metadata={"rows_appended": dg.MetadataValue.int(progress["history_rows"])},
     )
+    # Completions, after the commit: an event per finished book to hang a notification on,
+    # and the optional webhook (off unless AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL is set; never fails the sync).
+    for payload in finished:
+        context.log.info(f"Finished: {payload['title']} (book {payload['book_id']}) on {payload['finished_at']}")
+        yield notify.completion_observation(payload)
+    notify.post_completions(finished, context.log)
