@@ -8,11 +8,16 @@ import dagster as dg
 
 from assets import charts
 from assets import listening_analytics as la
-from assets.sync_model import LibrarySnapshot, markdown_table
+from assets.stats import sync_run_account
+from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import analytics as q
 
-_DEPS = ["audible_progress_history"]
+# Drawn from the progress history: a sync that appended none skips them (the history
+# asset is not materialized then), and the UI keeps showing the last charts.
+_DEPS = ["audible_library", "audible_progress_history"]
+# Sync activity changes with every sync, history or not.
+_ACTIVITY_DEPS = ["audible_library", "tracker_book_progress"]
 _KINDS = {"postgres", "pandas"}
 
 
@@ -23,10 +28,10 @@ def _read(postgres: PostgresResource, query, account: str) -> list[dict]:
 
 @dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
 def audible_progress_over_time(
-    audible_library: LibrarySnapshot, postgres: PostgresResource
+    context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Percent complete over time of the books the tracker has as 'reading', one line per book."""
-    account = audible_library.account
+    account = sync_run_account(context.run_id, postgres)
     progress = la.progress_over_time(_read(postgres, q.progress_of_books_in_progress, account))
     latest = la.latest_progress(progress)
     return dg.MaterializeResult(
@@ -42,10 +47,10 @@ def audible_progress_over_time(
 
 @dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
 def audible_books_finished_per_month(
-    audible_library: LibrarySnapshot, postgres: PostgresResource
+    context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Tracker books finished per month, dated by the sync that first saw them finished on Audible."""
-    account = audible_library.account
+    account = sync_run_account(context.run_id, postgres)
     monthly = la.finished_per_month(_read(postgres, q.finished_books, account))
     return dg.MaterializeResult(
         metadata={
@@ -68,11 +73,11 @@ def audible_books_finished_per_month(
 
 @dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
 def audible_hours_listened_per_week(
-    audible_library: LibrarySnapshot, postgres: PostgresResource
+    context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
     between syncs. A title's first record counts as listened before tracking began."""
-    account = audible_library.account
+    account = sync_run_account(context.run_id, postgres)
     rows = _read(postgres, q.progress_points_with_runtime, account)
     weekly = la.hours_per_week(rows)
     tracked = float(weekly["hours_tracked"].sum()) if len(weekly) else 0.0
@@ -100,12 +105,12 @@ def audible_hours_listened_per_week(
     )
 
 
-@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
+@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_ACTIVITY_DEPS)
 def audible_sync_activity_chart(
-    audible_library: LibrarySnapshot, postgres: PostgresResource
+    context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Syncs per day over the last 30 days, split into successful, failed and skipped."""
-    account = audible_library.account
+    account = sync_run_account(context.run_id, postgres)
     activity = la.sync_activity(_read(postgres, q.sync_activity, account))
     return dg.MaterializeResult(
         metadata={

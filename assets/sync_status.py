@@ -8,7 +8,8 @@ why not now?" with the same object `audible-tracker status` prints, computed by
 import dagster as dg
 
 from assets.settings import SETTINGS, format_value, sync_blocked
-from assets.sync_model import LibrarySnapshot, markdown_table
+from assets.stats import sync_run_account
+from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import settings as q
 
@@ -16,15 +17,17 @@ from resources.queries import settings as q
 @dg.asset_check(
     asset="audible_sync_stats",
     name="audible_sync_status",
-    additional_ins={"audible_library": dg.AssetIn("audible_library")},
+    additional_deps=["audible_library"],
     description=(
         "The account's sync status after this sync: can_sync, reason, next allowed sync, syncs left "
         "today, stats, and the settings they follow from. Warns when syncing is paused or the daily "
         "limit is spent (waiting for the minimum interval is normal and passes)."
     ),
 )
-def audible_sync_status(audible_library: LibrarySnapshot, postgres: PostgresResource) -> dg.AssetCheckResult:
-    account = audible_library.account
+def audible_sync_status(
+    context: dg.AssetCheckExecutionContext, postgres: PostgresResource
+) -> dg.AssetCheckResult:
+    account = sync_run_account(context.op_execution_context.run_id, postgres)
     with postgres.get_engine().connect() as conn:
         status = q.sync_status(conn, account)
         settings = q.read_settings(conn, account) or {}

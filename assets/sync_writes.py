@@ -64,6 +64,9 @@ def database_errors_reported(account: str):
             deps=["tracker_book_progress"],
             kinds={"postgres"},
             description="One row per mapped title and sync in which its Audible progress changed.",
+            # A sync that appended no row did not change it: not materialized, so the
+            # charts drawn from it are skipped rather than redrawn from the same rows.
+            skippable=True,
         ),
     ],
 )
@@ -181,13 +184,16 @@ def audible_sync_writes(
             ),
         },
     )
-    yield dg.MaterializeResult(
-        asset_key="audible_progress_history",
-        metadata={"rows_appended": dg.MetadataValue.int(progress["history_rows"])},
-    )
+    if progress["history_rows"]:
+        yield dg.MaterializeResult(
+            asset_key="audible_progress_history",
+            metadata={"rows_appended": dg.MetadataValue.int(progress["history_rows"])},
+        )
     # Completions, after the commit: an event per finished book to hang a notification on,
     # and the optional webhook (off unless AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL is set; never fails the sync).
     for payload in finished:
-        context.log.info(f"Finished: {payload['title']} (book {payload['book_id']}) on {payload['finished_at']}")
+        context.log.info(
+            f"Finished: {payload['title']} (book {payload['book_id']}) on {payload['finished_at']}"
+        )
         yield notify.completion_observation(payload)
     notify.post_completions(finished, context.log)

@@ -65,3 +65,29 @@ def test_second_sync_counts_tracked_hours_and_draws_progress_lines(database_url,
     assert progress["chart"].startswith("![progress of demo](")  # lines now, not the first sync's bars
     activity = _metadata(result, "audible_sync_activity_chart")
     assert activity["syncs_30_days"] == 2
+
+
+def test_sync_that_changed_nothing_skips_the_history_charts_but_not_stats(database_url, engine):
+    assert run_sync(database_url).success
+    allow_next_sync(engine, "demo")
+
+    result = run_sync(database_url, account="demo")
+    assert result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    # No history row appended: the history is not materialized and its three charts are skipped...
+    assert "audible_progress_history" not in materialized
+    history_charts = set(ANALYTICS) - {"audible_sync_activity_chart"}
+    assert not materialized & history_charts
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert history_charts <= skipped
+    # ...while what changes with every sync is still published.
+    for key in (
+        "audible_book_mappings",
+        "tracker_book_progress",
+        "audible_sync_stats",
+        "audible_sync_activity_chart",
+    ):
+        assert key in materialized, key
+    assert _metadata(result, "audible_sync_activity_chart")["syncs_30_days"] == 2
+    (status,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "audible_sync_status"]
+    assert status.metadata["account"].value == "demo"

@@ -46,7 +46,9 @@ def test_lineage_reads_in_order():
     assert "audible_book_matches" in parents["audible_book_mappings"]
     assert parents["tracker_book_progress"] == {"audible_book_mappings"}
     assert parents["audible_progress_history"] == {"tracker_book_progress"}
-    assert "audible_progress_history" in parents["audible_sync_stats"]
+    assert "tracker_book_progress" in parents["audible_sync_stats"]
+    # The listening charts are drawn from the history, and skipped with it.
+    assert "audible_progress_history" in parents["audible_hours_listened_per_week"]
 
 
 def test_sync_job_runs_in_process():
