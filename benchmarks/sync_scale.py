@@ -1,0 +1,675 @@
+"""The sync at scale: first sync, unchanged re-sync, 1 % progress re-sync, against a seed-style baseline.
+
+    .venv/bin/python benchmarks/sync_scale.py                         # 10,000 items x 100,000 books
+    .venv/bin/python benchmarks/sync_scale.py --items 1000 --books 10000
+    .venv/bin/python benchmarks/sync_scale.py --curve 1000,10000,50000 # books = 10 x items
+    .venv/bin/python benchmarks/sync_scale.py --json                   # one JSON document on stdout
+
+Generates deterministic synthetic data (benchmarks/synthetic.py: ~30 % ISBN
+matches, ~50 % fuzzy, ~20 % absent), loads the tracker books into a fresh
+embedded PostgreSQL (a temporary AUDIBLE_TRACKER_HOME) and runs the real
+`audible_sync` job (execute_in_process with the filesystem IO manager, as
+`dagster job execute` uses) once per scenario, each in a fresh process so that
+its peak RSS is its own. For every scenario it reports the job's wall time
+(interpreter start and imports excluded), SQL statements sent by our engine
+(SQLAlchemy cursor executions plus COPYs; the migration check and Dagster's own
+storage are not counted), rows inserted/updated per table and peak RSS. The
+seed-style baseline (one fuzzy candidate query per title, row-by-row writes)
+runs on a subset of the items against all the books, and is extrapolated
+linearly to the whole library. Finally it times `dagster job execute` on the
+unchanged library and reports the share of start-up in its wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCOUNT = "default"  # the account a sync from a library file uses
+BASELINE_ACCOUNT = "seed_style"
+WATCHED_TABLES = (
+    "audible_library_items",
+    "audible_book_mappings",
+    "audible_conflicts",
+    "books",
+    "audible_progress_history",
+    "audible_sync_logs",
+)
+# The tables the "no writes when nothing changed" target is about.
+NO_WRITE_TABLES = ("audible_book_mappings", "audible_conflicts", "books", "audible_progress_history")
+
+
+# --- statement counting ------------------------------------------------------------------
+
+
+class StatementCounter:
+    """Counts the statements an engine sends: SQLAlchemy cursor executions plus COPYs.
+
+    COPY runs on the raw psycopg cursor and bypasses SQLAlchemy's events, so the
+    psycopg cursor's ``copy`` is wrapped for as long as the counter is attached.
+    """
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.copies = 0
+        self.by_kind: dict[str, int] = {}
+        self._engine = None
+        self._original_copy = None
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements += 1
+        kind = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+    def attach(self, engine) -> StatementCounter:
+        import psycopg
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", self._on_execute)
+        self._engine = engine
+        original = psycopg.Cursor.copy
+        counter = self
+
+        def counting_copy(cursor, statement, *args, **kwargs):
+            counter.copies += 1
+            counter.by_kind["COPY"] = counter.by_kind.get("COPY", 0) + 1
+            return original(cursor, statement, *args, **kwargs)
+
+        self._original_copy = original
+        psycopg.Cursor.copy = counting_copy
+        return self
+
+    def detach(self) -> None:
+        import psycopg
+        from sqlalchemy import event
+
+        if self._engine is not None:
+            event.remove(self._engine, "before_cursor_execute", self._on_execute)
+            self._engine = None
+        if self._original_copy is not None:
+            psycopg.Cursor.copy = self._original_copy
+            self._original_copy = None
+
+    @property
+    def total(self) -> int:
+        return self.statements + self.copies
+
+
+def note(message: str) -> None:
+    """Progress on stderr, so that --json output stays clean."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB, macOS in bytes.
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+def change_progress(library: list[dict], share: float, seed: int) -> list[dict]:
+    """A copy of ``library`` in which ``share`` of the items moved on (deterministic)."""
+    rng = random.Random(seed)
+    changed = [dict(item) for item in library]
+    count = max(1, round(len(changed) * share))
+    for index in rng.sample(range(len(changed)), count):
+        item = changed[index]
+        percent = float(item.get("percent_complete") or 0)
+        percent = round(min(100.0, percent + 0.5 + rng.random() * 10), 1) if percent < 99 else 12.5
+        item["percent_complete"] = percent
+        item["is_finished"] = percent > 97
+    return changed
+
+
+def load_books(url: str, books: list[dict]) -> None:
+    """COPY the tracker books into ``books`` (the tracker owns this table, not the sync)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        with conn.cursor() as cursor:
+            with cursor.copy("COPY books (id, title, author, isbn, status) FROM STDIN") as copy:
+                for book in books:
+                    copy.write_row(
+                        (book["id"], book["title"], book.get("author"), book.get("isbn"), "to_read")
+                    )
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('books', 'id'), (SELECT max(id) FROM books))"
+            )
+            cursor.execute("ANALYZE books")
+
+
+# --- write accounting (run by the parent around each scenario) --------------------------
+
+
+def table_marks(engine) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:
+        xid = int(conn.execute(sa.text("SELECT pg_current_xact_id()::text")).scalar_one())
+        counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in WATCHED_TABLES}
+    return {"xid": xid, "counts": counts}
+
+
+def writes_since(engine, marks: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Rows inserted and updated per table since ``marks`` (xmin newer than the mark = written)."""
+    import sqlalchemy as sa
+
+    result = {}
+    with engine.connect() as conn:
+        for table in WATCHED_TABLES:
+            written, total = conn.execute(
+                sa.text(f"SELECT count(*) FILTER (WHERE xmin::text::bigint > :x), count(*) FROM {table}"),
+                {"x": marks["xid"]},
+            ).one()
+            inserted = max(0, total - marks["counts"][table])
+            result[table] = {"inserted": inserted, "updated": written - inserted}
+    return result
+
+
+# --- one sync in this process (the worker) ---------------------------------------------
+
+
+def run_sync_once(database_url: str, library_file: str, storage_dir: str) -> dict[str, Any]:
+    """Run the real audible_sync job once, in this process; figures for the job alone."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from resources import build_resources
+    from resources.postgres import get_engine
+
+    engine = get_engine(database_url)  # connects and checks migrations before counting starts
+    resources = build_resources(database_url=database_url, library_file=library_file)
+    # `dagster job execute` pickles step outputs through the filesystem IO manager;
+    # execute_in_process would otherwise keep them in memory.
+    resources["io_manager"] = dg.FilesystemIOManager(base_dir=os.path.join(storage_dir, "io"))
+    job = build_definitions(resources).resolve_job_def("audible_sync")
+    os.makedirs(os.path.join(storage_dir, "instance"), exist_ok=True)
+    instance = dg.DagsterInstance.local_temp(os.path.join(storage_dir, "instance"))
+    counter = StatementCounter().attach(engine)
+    started = time.perf_counter()
+    try:
+        result = job.execute_in_process(
+            run_config={"ops": {"audible_library": {"config": {"account": ACCOUNT, "force": True}}}},
+            instance=instance,
+            raise_on_error=True,
+        )
+    finally:
+        wall = time.perf_counter() - started
+        counter.detach()
+    steps = step_durations(instance, result.run_id)
+    instance.dispose()
+    return {
+        "wall_s": round(wall, 3),
+        "statements": counter.total,
+        "statements_by_kind": dict(sorted(counter.by_kind.items())),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "steps_s": steps,
+    }
+
+
+def step_durations(instance, run_id: str) -> dict[str, float]:
+    starts: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            durations[event.step_key] = round(entry.timestamp - starts[event.step_key], 3)
+    return durations
+
+
+def worker_main(args: argparse.Namespace) -> int:
+    figures = run_sync_once(args.database_url, args.library_file, args.storage_dir)
+    print(json.dumps(figures))
+    return 0
+
+
+def run_in_subprocess(database_url: str, library_file: Path, storage_dir: Path) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--database-url",
+        database_url,
+        "--library-file",
+        str(library_file),
+        "--storage-dir",
+        str(storage_dir),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_child_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"sync worker failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIBLE_TRACKER_")}
+    env.update(extra)
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+# --- the seed's way, for comparison --------------------------------------------------------
+
+
+def _fresh_database(url: str, name: str) -> str:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def seed_style_sync(engine, library: list[dict]) -> dict[str, Any]:
+    """Per title one fuzzy candidate query, then one statement per written row.
+
+    The embedded PostgreSQL ships without pg_trgm, so the candidate query is the
+    same shape with what is there: books whose title contains the item's longest
+    word (case-insensitive), ranked in Python with rapidfuzz. Every library row,
+    mapping, conflict, book update and history row is its own statement.
+    """
+    import sqlalchemy as sa
+    from rapidfuzz import fuzz
+
+    from assets.library_items import parse_library
+    from assets.normalize import normalize_isbn
+
+    items = parse_library(library).items
+    counter = StatementCounter().attach(engine)
+    started = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audible_config (account, source) VALUES (:a, 'file') "
+                    "ON CONFLICT (account) DO NOTHING"
+                ),
+                {"a": BASELINE_ACCOUNT},
+            )
+            for item in items:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audible_library_items (account, asin, title, authors, percent_complete, "
+                        "is_finished) VALUES (:a, :asin, :title, :authors, :p, :f) ON CONFLICT (account, asin) "
+                        "DO UPDATE SET title = EXCLUDED.title, authors = EXCLUDED.authors, "
+                        "percent_complete = EXCLUDED.percent_complete, is_finished = EXCLUDED.is_finished"
+                    ),
+                    {
+                        "a": BASELINE_ACCOUNT,
+                        "asin": item.asin,
+                        "title": item.title,
+                        "authors": item.authors,
+                        "p": item.percent_complete,
+                        "f": item.is_finished,
+                    },
+                )
+                book_id, method, score = None, None, 0.0
+                isbn = normalize_isbn(item.isbn)
+                if isbn:
+                    rows = conn.execute(
+                        sa.text("SELECT id FROM books WHERE regexp_replace(isbn, '[^0-9Xx]', '', 'g') = :i"),
+                        {"i": isbn},
+                    ).all()
+                    if len(rows) == 1:
+                        book_id, method, score = rows[0].id, "isbn", 1.0
+                if book_id is None:
+                    word = max(item.title.split(), key=len)
+                    rows = conn.execute(
+                        sa.text("SELECT id, title, author FROM books WHERE title ILIKE :w LIMIT 200"),
+                        {"w": f"%{word}%"},
+                    ).all()
+                    wanted = f"{item.title} {item.authors or ''}".lower()
+                    ranked = sorted(
+                        (
+                            (fuzz.token_sort_ratio(wanted, f"{r.title} {r.author or ''}".lower()), r.id)
+                            for r in rows
+                        ),
+                        reverse=True,
+                    )
+                    if ranked and ranked[0][0] >= 90:
+                        book_id, method, score = ranked[0][1], "fuzzy", ranked[0][0] / 100
+                    elif ranked and ranked[0][0] >= 60:
+                        conn.execute(
+                            sa.text(
+                                "INSERT INTO audible_conflicts (account, asin, audible_item, candidates, reason) "
+                                "VALUES (:a, :asin, '{}'::jsonb, :c, 'low confidence') "
+                                "ON CONFLICT (account, asin) WHERE NOT resolved DO NOTHING"
+                            ),
+                            {
+                                "a": BASELINE_ACCOUNT,
+                                "asin": item.asin,
+                                "c": json.dumps([{"book_id": b, "score": r / 100} for r, b in ranked[:5]]),
+                            },
+                        )
+                if book_id is None:
+                    continue
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audible_book_mappings (account, asin, book_id, match_method, confidence, "
+                        "last_percent_complete, last_is_finished) VALUES (:a, :asin, :b, :m, :c, :p, :f) "
+                        "ON CONFLICT (account, asin, book_id) DO UPDATE SET "
+                        "last_percent_complete = EXCLUDED.last_percent_complete"
+                    ),
+                    {
+                        "a": BASELINE_ACCOUNT,
+                        "asin": item.asin,
+                        "b": book_id,
+                        "m": method,
+                        "c": score,
+                        "p": item.percent_complete,
+                        "f": item.is_finished,
+                    },
+                )
+                conn.execute(
+                    sa.text(
+                        "UPDATE books SET progress_percent = :p, status = CASE WHEN :f THEN 'finished' "
+                        "WHEN :p > 0 THEN 'reading' ELSE status END, updated_at = now() WHERE id = :b"
+                    ),
+                    {"p": item.percent_complete, "f": item.is_finished, "b": book_id},
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audible_progress_history (account, asin, book_id, percent_complete, "
+                        "is_finished) VALUES (:a, :asin, :b, :p, :f)"
+                    ),
+                    {
+                        "a": BASELINE_ACCOUNT,
+                        "asin": item.asin,
+                        "b": book_id,
+                        "p": item.percent_complete,
+                        "f": item.is_finished,
+                    },
+                )
+    finally:
+        wall = time.perf_counter() - started
+        counter.detach()
+    return {"items": len(items), "wall_s": round(wall, 3), "statements": counter.total}
+
+
+# --- dagster job execute -----------------------------------------------------------------
+
+
+def time_cli_run(home: Path, library_file: Path, storage_dir: Path) -> dict[str, Any]:
+    """Wall time of `dagster job execute` and how much of it is the run itself."""
+    dagster_home = storage_dir / "dagster_home"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = storage_dir / "force.yaml"
+    config.write_text(f"ops: {{audible_library: {{config: {{account: {ACCOUNT}, force: true}}}}}}\n")
+    env = _child_env(
+        AUDIBLE_TRACKER_HOME=str(home),
+        AUDIBLE_TRACKER_LIBRARY_FILE=str(library_file),
+        DAGSTER_HOME=str(dagster_home),
+    )
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [
+        str(dagster),
+        "job",
+        "execute",
+        "-m",
+        "pipelines.definitions",
+        "-j",
+        "audible_sync",
+        "-c",
+        str(config),
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"dagster job execute failed:\n{done.stderr[-4000:]}")
+    # The run's own span, from the instance the CLI wrote to.
+    probe = (
+        "import dagster as dg, json\n"
+        "i = dg.DagsterInstance.get()\n"
+        "r = i.get_runs(limit=1)[0]\n"
+        "s = i.get_run_stats(r.run_id)\n"
+        "print(json.dumps({'start': s.start_time, 'end': s.end_time, 'launch': s.launch_time}))\n"
+    )
+    stats = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env)
+    span = json.loads(stats.stdout.strip().splitlines()[-1])
+    run_s = (span["end"] or 0) - (span["start"] or 0)
+    import_s = _import_time(env)
+    return {
+        "wall_s": round(wall, 3),
+        "run_s": round(run_s, 3),
+        "startup_s": round(wall - run_s, 3),
+        "startup_share": round((wall - run_s) / wall, 3) if wall else None,
+        "import_definitions_s": import_s,
+    }
+
+
+def _import_time(env: dict[str, str]) -> float:
+    """Seconds to import the code location (what every `dagster` command pays first)."""
+    probe = (
+        "import time; t = time.perf_counter(); import pipelines.definitions; print(time.perf_counter() - t)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env)
+    try:
+        return round(float(done.stdout.strip().splitlines()[-1]), 3)
+    except (ValueError, IndexError):
+        return float("nan")
+
+
+# --- one size, all scenarios -------------------------------------------------------------
+
+
+def run_size(
+    items: int, books: int, *, seed: int, baseline_items: int, cli: bool, keep: bool
+) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    from benchmarks.synthetic import generate
+    from resources.postgres import embedded_database_url, get_engine, sqlalchemy_url
+
+    work = Path(tempfile.mkdtemp(prefix="at-bench-"))
+    home = work / "home"
+    home.mkdir()
+    report: dict[str, Any] = {"items": items, "books": books, "seed": seed, "scenarios": {}}
+    try:
+        note(f"{items} x {books}: generating and loading data")
+        t0 = time.perf_counter()
+        library, tracker = generate(items, books, seed)
+        report["generate_s"] = round(time.perf_counter() - t0, 2)
+        url = sqlalchemy_url(embedded_database_url(home))
+        engine = get_engine(url)  # migrates the fresh database
+        t0 = time.perf_counter()
+        load_books(url, tracker)
+        report["load_books_s"] = round(time.perf_counter() - t0, 2)
+
+        library_file = work / "library.json"
+        library_file.write_text(json.dumps(library))
+        changed = change_progress(library, 0.01, seed)
+        changed_file = work / "library_1pct.json"
+        changed_file.write_text(json.dumps(changed))
+
+        scenarios = [
+            ("first_sync", library_file),
+            ("resync_unchanged", library_file),
+            ("resync_1pct_progress", changed_file),
+        ]
+        for name, path in scenarios:
+            note(f"{items} x {books}: {name}")
+            marks = table_marks(engine)
+            figures = run_in_subprocess(url, path, work / name)
+            figures["rows"] = writes_since(engine, marks)
+            report["scenarios"][name] = figures
+
+        with engine.connect() as conn:
+            mix = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT 'mapped_' || match_method, count(*) FROM audible_book_mappings "
+                        "WHERE account = :a GROUP BY 1 UNION ALL "
+                        "SELECT 'open_conflicts', count(*) FROM audible_conflicts WHERE account = :a AND NOT resolved"
+                    ),
+                    {"a": ACCOUNT},
+                ).all()
+            )
+        report["outcome"] = {k: int(v) for k, v in mix.items()}
+
+        if cli:
+            note(f"{items} x {books}: dagster job execute")
+            report["cli_resync_unchanged"] = time_cli_run(home, library_file, work / "cli")
+
+        if baseline_items:
+            # Its own database on the same server, with the same books: the baseline's rows
+            # must not become part of what the real sync (or its checks) sees.
+            note(f"{items} x {books}: seed-style baseline on {min(baseline_items, items)} items")
+            baseline_url = _fresh_database(url, "seed_style_baseline")
+            baseline_engine = get_engine(baseline_url)  # migrates
+            load_books(baseline_url, tracker)
+            subset = library[: min(baseline_items, items)]
+            baseline = seed_style_sync(baseline_engine, subset)
+            per_item = baseline["wall_s"] / max(baseline["items"], 1)
+            baseline["extrapolated_wall_s"] = round(per_item * items, 1)
+            baseline["extrapolated_statements"] = round(
+                baseline["statements"] / max(baseline["items"], 1) * items
+            )
+            ours = report["scenarios"]["first_sync"]["wall_s"]
+            baseline["speedup_vs_first_sync"] = round(baseline["extrapolated_wall_s"] / ours, 1)
+            report["seed_style_baseline"] = baseline
+        return report
+    finally:
+        if keep:
+            report["work_dir"] = str(work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+TARGETS = {
+    "first_sync": 10.0,
+    "resync_unchanged": 2.0,
+    "resync_1pct_progress": 3.0,
+}
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(
+        f"\n{report['items']:,} library items x {report['books']:,} tracker books "
+        f"(generated in {report['generate_s']} s, books loaded in {report['load_books_s']} s)"
+    )
+    print(
+        f"{'scenario':<22} {'wall s':>7} {'target':>7} {'stmts':>6} {'RSS MB':>7}  rows written (inserted/updated)"
+    )
+    for name, s in report["scenarios"].items():
+        rows = ", ".join(
+            f"{t.replace('audible_', '')} {r['inserted']}/{r['updated']}"
+            for t, r in s["rows"].items()
+            if r["inserted"] or r["updated"]
+        )
+        print(
+            f"{name:<22} {s['wall_s']:>7.2f} {TARGETS.get(name, 0):>7.1f} {s['statements']:>6} "
+            f"{s['peak_rss_mb']:>7.0f}  {rows or 'none'}"
+        )
+        print(f"{'':<22} steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["steps_s"].items()))
+    if "outcome" in report:
+        print("outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcome"].items())))
+    base = report.get("seed_style_baseline")
+    if base:
+        print(
+            f"seed-style baseline: {base['items']} items in {base['wall_s']:.2f} s with {base['statements']} "
+            f"statements -> {report['items']:,} items ~ {base['extrapolated_wall_s']:.0f} s, "
+            f"~{base['extrapolated_statements']:,} statements (extrapolated linearly); "
+            f"first sync is {base['speedup_vs_first_sync']}x faster"
+        )
+    cli = report.get("cli_resync_unchanged")
+    if cli:
+        print(
+            f"`dagster job execute` (unchanged library): {cli['wall_s']:.2f} s wall, run {cli['run_s']:.2f} s, "
+            f"start-up {cli['startup_s']:.2f} s ({cli['startup_share']:.0%}); "
+            f"importing pipelines.definitions alone {cli['import_definitions_s']:.2f} s"
+        )
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),  # noqa: UP017 (Python 3.10)
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000, help="library items (default 10,000)")
+    parser.add_argument("--books", type=int, help="tracker books (default 10 x items)")
+    parser.add_argument(
+        "--curve", help="comma-separated item counts to run one after another, books = 10 x items"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--baseline-items",
+        type=int,
+        default=300,
+        help="items the seed-style baseline syncs before extrapolating (0: skip it)",
+    )
+    parser.add_argument("--no-cli", action="store_true", help="skip timing `dagster job execute`")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database and files")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    # Internal: one sync in a fresh process.
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--library-file", help=argparse.SUPPRESS)
+    parser.add_argument("--storage-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main(args)
+
+    sizes = (
+        [(int(n), 10 * int(n)) for n in args.curve.split(",")]
+        if args.curve
+        else [(args.items, args.books or 10 * args.items)]
+    )
+    reports = []
+    for items, books in sizes:
+        report = run_size(
+            items,
+            books,
+            seed=args.seed,
+            baseline_items=args.baseline_items,
+            cli=not args.no_cli,
+            keep=args.keep,
+        )
+        reports.append(report)
+        if not args.json:
+            print_report(report)
+            sys.stdout.flush()
+    if args.json:
+        print(json.dumps({"machine": machine(), "runs": reports}, indent=2, default=str))
+    else:
+        m = machine()
+        print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The scale benchmark's own tools: deterministic data of the promised mix, and an honest statement count."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from assets.library_items import parse_library
+from assets.matching import BookIndex, TrackerBook
+from benchmarks.sync_scale import StatementCounter, change_progress
+from benchmarks.synthetic import generate
+
+
+def test_generated_data_is_deterministic_and_has_the_isbn_fuzzy_absent_mix():
+    library, books = generate(1000, 10_000, seed=3)
+    assert (library, books) == generate(1000, 10_000, seed=3)
+    assert len(library) == 1000 and len(books) == 10_000
+    assert len({item["asin"] for item in library}) == 1000
+    with_isbn = sum(1 for item in library if item.get("isbn"))
+    assert 250 <= with_isbn <= 350  # about 30 %
+    decisions = BookIndex(
+        [TrackerBook(b["id"], b["title"], b["author"], b["isbn"]) for b in books]
+    ).match_all(parse_library(library).items)
+    linked = sum(1 for d in decisions if d.decision == "linked")
+    assert linked >= 650  # ISBN and fuzzy matches together, of the ~80 % present
+
+
+def test_one_percent_progress_change_touches_one_percent_of_items():
+    library, _ = generate(1000, 100, seed=3)
+    changed = change_progress(library, 0.01, seed=3)
+    differing = [a for a, b in zip(library, changed, strict=True) if a != b]
+    assert len(differing) == 10
+    assert all(set(a) == set(b) for a, b in zip(library, changed, strict=True))
+
+
+def test_statement_counter_counts_executions_and_copies(engine):
+    counter = StatementCounter().attach(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TEMP TABLE t (x int) ON COMMIT DROP"))
+            conn.execute(sa.text("INSERT INTO t VALUES (:x)"), [{"x": 1}, {"x": 2}])  # one executemany
+            cursor = conn.connection.dbapi_connection.cursor()
+            with cursor.copy("COPY t (x) FROM STDIN") as copy:
+                copy.write_row((3,))
+            assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 3
+    finally:
+        counter.detach()
+    assert counter.copies == 1
+    assert counter.by_kind == {"CREATE": 1, "INSERT": 1, "COPY": 1, "SELECT": 1}
+    assert counter.total == 4
+    with engine.connect() as conn:  # detached: nothing more is counted
+        conn.execute(sa.text("SELECT 1"))
+    assert counter.total == 4
