@@ -1,13 +1,13 @@
 """Stage 6b: listening analytics for people, as charts and tables in asset metadata.
 
 SQL in ``resources.queries.analytics``, shaping in ``assets.listening_analytics``
-(pandas), drawing in ``assets.charts`` (matplotlib, loaded only when an asset runs).
+(pandas), drawing in ``assets.charts`` (matplotlib). Both are imported inside the
+assets: every `dagster` command, schedule tick and sensor loads this module, and
+pandas alone would add a third of a second to each.
 """
 
 import dagster as dg
 
-from assets import charts
-from assets import listening_analytics as la
 from assets.stats import sync_run_account
 from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
@@ -31,6 +31,9 @@ def audible_progress_over_time(
     context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Percent complete over time of the books the tracker has as 'reading', one line per book."""
+    from assets import charts
+    from assets import listening_analytics as la
+
     account = sync_run_account(context.run_id, postgres)
     progress = la.progress_over_time(_read(postgres, q.progress_of_books_in_progress, account))
     latest = la.latest_progress(progress)
@@ -50,6 +53,9 @@ def audible_books_finished_per_month(
     context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Tracker books finished per month, dated by the sync that first saw them finished on Audible."""
+    from assets import charts
+    from assets import listening_analytics as la
+
     account = sync_run_account(context.run_id, postgres)
     monthly = la.finished_per_month(_read(postgres, q.finished_books, account))
     return dg.MaterializeResult(
@@ -77,6 +83,9 @@ def audible_hours_listened_per_week(
 ) -> dg.MaterializeResult:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
     between syncs. A title's first record counts as listened before tracking began."""
+    from assets import charts
+    from assets import listening_analytics as la
+
     account = sync_run_account(context.run_id, postgres)
     rows = _read(postgres, q.progress_points_with_runtime, account)
     weekly = la.hours_per_week(rows)
@@ -110,6 +119,9 @@ def audible_sync_activity_chart(
     context: dg.AssetExecutionContext, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Syncs per day over the last 30 days, split into successful, failed and skipped."""
+    from assets import charts
+    from assets import listening_analytics as la
+
     account = sync_run_account(context.run_id, postgres)
     activity = la.sync_activity(_read(postgres, q.sync_activity, account))
     return dg.MaterializeResult(

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from assets.library_items import LibraryItem
 
 # How many rows a Markdown table in asset metadata shows; the rest is counted.
@@ -60,6 +58,10 @@ def markdown_table(
     """A Markdown table of at most ``limit`` rows, saying how many were left out."""
     if not rows:
         return "_none_"
+    # Imported here: this module is loaded by every `dagster` command and tick, most of
+    # which draw no table.
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows[:limit]))
     if columns is not None:
         frame = frame.reindex(columns=list(columns))

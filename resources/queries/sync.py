@@ -133,8 +133,15 @@ def fail_running_sync_log(conn: sa.Connection, run_id: str, error: str) -> int:
 # --- reads for matching ------------------------------------------------------
 
 
-def tracker_books(conn: sa.Connection) -> list[Any]:
-    return list(conn.execute(sa.text("SELECT id, title, author, isbn FROM books ORDER BY id")))
+def tracker_books(conn: sa.Connection) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, title, author, isbn) of every tracker book, as plain tuples.
+
+    Read on the driver's cursor: for 100,000 books SQLAlchemy's Row objects cost
+    more than the query itself.
+    """
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute("SELECT id, title, author, isbn FROM books ORDER BY id")
+        return cursor.fetchall()
 
 
 def count_books(conn: sa.Connection) -> int:
