@@ -16,8 +16,6 @@ from resources.queries import analytics as q
 # Drawn from the progress history: a sync that appended none skips them (the history
 # asset is not materialized then), and the UI keeps showing the last charts.
 _DEPS = ["audible_library", "audible_progress_history"]
-# Sync activity changes with every sync, history or not.
-_ACTIVITY_DEPS = ["audible_library", "tracker_book_progress"]
 _KINDS = {"postgres", "pandas"}
 
 
@@ -26,124 +24,122 @@ def _read(postgres: PostgresResource, query, account: str) -> list[dict]:
         return query(conn, account)
 
 
-@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
-def audible_progress_over_time(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
+def _audible_progress_over_time(postgres: PostgresResource, account: str) -> dict:
     """Percent complete over time of the books the tracker has as 'reading', one line per book."""
     from assets import charts
     from assets import listening_analytics as la
 
-    account = sync_run_account(context.run_id, postgres)
     progress = la.progress_over_time(_read(postgres, q.progress_of_books_in_progress, account))
     latest = la.latest_progress(progress)
-    return dg.MaterializeResult(
-        metadata={
-            "account": account,
-            "books_in_progress": dg.MetadataValue.int(len(latest)),
-            "progress_points": dg.MetadataValue.int(len(progress)),
-            "chart": dg.MetadataValue.md(charts.progress_chart(progress, f"progress of {account}")),
-            "books": dg.MetadataValue.md(markdown_table(latest.to_dict("records"))),
-        }
-    )
+    return {
+        "account": account,
+        "books_in_progress": dg.MetadataValue.int(len(latest)),
+        "progress_points": dg.MetadataValue.int(len(progress)),
+        "chart": dg.MetadataValue.md(charts.progress_chart(progress, f"progress of {account}")),
+        "books": dg.MetadataValue.md(markdown_table(latest.to_dict("records"))),
+    }
 
 
-@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
-def audible_books_finished_per_month(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
+def _audible_books_finished_per_month(postgres: PostgresResource, account: str) -> dict:
     """Tracker books finished per month, dated by the sync that first saw them finished on Audible."""
     from assets import charts
     from assets import listening_analytics as la
 
-    account = sync_run_account(context.run_id, postgres)
     monthly = la.finished_per_month(_read(postgres, q.finished_books, account))
-    return dg.MaterializeResult(
-        metadata={
-            "account": account,
-            "books_finished": dg.MetadataValue.int(int(monthly["books"].sum()) if len(monthly) else 0),
-            "months": dg.MetadataValue.int(len(monthly)),
-            "chart": dg.MetadataValue.md(
-                charts.stacked_bar_chart(
-                    list(monthly["month"]),
-                    {"books finished": monthly["books"]},
-                    "books",
-                    "books finished per month",
-                    integer=True,
-                )
-            ),
-            "per_month": dg.MetadataValue.md(markdown_table(monthly.iloc[::-1].to_dict("records"), limit=24)),
-        }
-    )
+    return {
+        "account": account,
+        "books_finished": dg.MetadataValue.int(int(monthly["books"].sum()) if len(monthly) else 0),
+        "months": dg.MetadataValue.int(len(monthly)),
+        "chart": dg.MetadataValue.md(
+            charts.stacked_bar_chart(
+                list(monthly["month"]),
+                {"books finished": monthly["books"]},
+                "books",
+                "books finished per month",
+                integer=True,
+            )
+        ),
+        "per_month": dg.MetadataValue.md(markdown_table(monthly.iloc[::-1].to_dict("records"), limit=24)),
+    }
 
 
-@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_DEPS)
-def audible_hours_listened_per_week(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
+def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -> dict:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
     between syncs. A title's first record counts as listened before tracking began."""
     from assets import charts
     from assets import listening_analytics as la
 
-    account = sync_run_account(context.run_id, postgres)
     rows = _read(postgres, q.progress_points_with_runtime, account)
     weekly = la.hours_per_week(rows)
     tracked = float(weekly["hours_tracked"].sum()) if len(weekly) else 0.0
     before = float(weekly["hours_before_tracking"].sum()) if len(weekly) else 0.0
-    return dg.MaterializeResult(
-        metadata={
-            "account": account,
-            "hours_tracked": dg.MetadataValue.float(round(tracked, 2)),
-            "hours_before_tracking": dg.MetadataValue.float(round(before, 2)),
-            "weeks": dg.MetadataValue.int(len(weekly)),
-            "titles_without_runtime": dg.MetadataValue.int(la.titles_without_runtime(rows)),
-            "chart": dg.MetadataValue.md(
-                charts.stacked_bar_chart(
-                    list(weekly["week"]),
-                    {
-                        "tracked": weekly["hours_tracked"],
-                        "before tracking": weekly["hours_before_tracking"],
-                    },
-                    "hours",
-                    "hours listened per week",
-                )
-            ),
-            "per_week": dg.MetadataValue.md(markdown_table(weekly.iloc[::-1].to_dict("records"), limit=26)),
-        }
-    )
+    return {
+        "account": account,
+        "hours_tracked": dg.MetadataValue.float(round(tracked, 2)),
+        "hours_before_tracking": dg.MetadataValue.float(round(before, 2)),
+        "weeks": dg.MetadataValue.int(len(weekly)),
+        "titles_without_runtime": dg.MetadataValue.int(la.titles_without_runtime(rows)),
+        "chart": dg.MetadataValue.md(
+            charts.stacked_bar_chart(
+                list(weekly["week"]),
+                {
+                    "tracked": weekly["hours_tracked"],
+                    "before tracking": weekly["hours_before_tracking"],
+                },
+                "hours",
+                "hours listened per week",
+            )
+        ),
+        "per_week": dg.MetadataValue.md(markdown_table(weekly.iloc[::-1].to_dict("records"), limit=26)),
+    }
 
 
-@dg.asset(group_name="audible_stats", kinds=_KINDS, deps=_ACTIVITY_DEPS)
-def audible_sync_activity_chart(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
-    """Syncs per day over the last 30 days, split into successful, failed and skipped."""
+_HISTORY_CHARTS = {
+    "audible_progress_over_time": _audible_progress_over_time,
+    "audible_books_finished_per_month": _audible_books_finished_per_month,
+    "audible_hours_listened_per_week": _audible_hours_listened_per_week,
+}
+
+
+# One step for the three charts drawn from the history: they read the same rows, and a
+# step of its own cost each more than its query.
+@dg.multi_asset(
+    name="audible_listening_charts",
+    group_name="audible_stats",
+    specs=[
+        dg.AssetSpec(key, deps=_DEPS, kinds=_KINDS, description=" ".join(chart.__doc__.split()))
+        for key, chart in _HISTORY_CHARTS.items()
+    ],
+)
+def audible_listening_charts(context: dg.AssetExecutionContext, postgres: PostgresResource):
+    account = sync_run_account(context.run_id, postgres)
+    for key, chart in _HISTORY_CHARTS.items():
+        yield dg.MaterializeResult(asset_key=key, metadata=chart(postgres, account))
+
+
+def sync_activity_chart(rows: list[dict], account: str) -> dict:
+    """Metadata of audible_sync_activity_chart, from the audible_sync_activity view's rows
+    (drawn in the stats step, which reads those rows anyway)."""
     from assets import charts
     from assets import listening_analytics as la
 
-    account = sync_run_account(context.run_id, postgres)
-    activity = la.sync_activity(_read(postgres, q.sync_activity, account))
-    return dg.MaterializeResult(
-        metadata={
-            "account": account,
-            "syncs_30_days": dg.MetadataValue.int(int(activity["syncs"].sum()) if len(activity) else 0),
-            "days_with_syncs": dg.MetadataValue.int(
-                int((activity["syncs"] > 0).sum()) if len(activity) else 0
-            ),
-            "chart": dg.MetadataValue.md(
-                charts.stacked_bar_chart(
-                    [day[5:] for day in activity["day"]],
-                    {
-                        "successful": activity["successful"],
-                        "failed": activity["failed"],
-                        "skipped": activity["skipped"],
-                    },
-                    "syncs",
-                    "sync activity, last 30 days",
-                    colors=("#55a868", "#c44e52", "#8c8c8c"),
-                    integer=True,
-                )
-            ),
-        }
-    )
+    activity = la.sync_activity(rows)
+    return {
+        "account": account,
+        "syncs_30_days": dg.MetadataValue.int(int(activity["syncs"].sum()) if len(activity) else 0),
+        "days_with_syncs": dg.MetadataValue.int(int((activity["syncs"] > 0).sum()) if len(activity) else 0),
+        "chart": dg.MetadataValue.md(
+            charts.stacked_bar_chart(
+                [day[5:] for day in activity["day"]],
+                {
+                    "successful": activity["successful"],
+                    "failed": activity["failed"],
+                    "skipped": activity["skipped"],
+                },
+                "syncs",
+                "sync activity, last 30 days",
+                colors=("#55a868", "#c44e52", "#8c8c8c"),
+                integer=True,
+            )
+        ),
+    }

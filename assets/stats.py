@@ -1,14 +1,25 @@
-"""Stage 6: stats over the sync's views, published as asset metadata for people."""
+"""Stage 6: stats over the sync's views, published as asset metadata for people.
+
+Four assets (one per view) and the account's status check, computed in one step:
+each is one query, and a step of its own cost Dagster more than the query.
+"""
 
 import dagster as dg
 
 from assets.sync_model import markdown_table
+from assets.sync_status import STATUS_CHECK_DESCRIPTION, sync_status_result
 from resources.postgres import PostgresResource
 from resources.queries import sync as q
 
 # The views read the library snapshot, mappings, conflicts, books and sync logs, all
 # written by then; not the history, which a sync that changed nothing leaves alone.
 _STATS_DEPS = ["audible_library", "tracker_book_progress"]
+_DESCRIPTIONS = {
+    "audible_sync_stats": "Per-account totals: mappings, mapped and unmapped titles, currently reading, open conflicts.",
+    "audible_currently_reading": "Tracker books in progress on Audible, furthest along first.",
+    "audible_sync_activity": "Syncs per day over the last 30 days (successful, failed, skipped) with items fetched.",
+    "audible_unmapped_books": "Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate).",
+}
 
 
 def _view_rows(postgres: PostgresResource, view: str, account: str, order_by: str) -> list[dict]:
@@ -29,10 +40,7 @@ def sync_run_account(run_id: str, postgres: PostgresResource) -> str:
     return log.account
 
 
-@dg.asset(group_name="audible_stats", kinds={"postgres"}, deps=_STATS_DEPS)
-def audible_sync_stats(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
-    """Per-account totals: mappings, mapped and unmapped titles, currently reading, open conflicts."""
-    rows = _view_rows(postgres, "audible_sync_stats", sync_run_account(context.run_id, postgres), "account")
+def _audible_sync_stats(rows: list[dict]) -> dict:
     row = rows[0] if rows else {}
     numbers = {
         key: dg.MetadataValue.int(int(row.get(key) or 0))
@@ -48,20 +56,10 @@ def audible_sync_stats(context: dg.AssetExecutionContext, postgres: PostgresReso
             "failed_syncs",
         )
     }
-    return dg.MaterializeResult(metadata={**numbers, "last_sync_status": str(row.get("last_sync_status"))})
+    return {**numbers, "last_sync_status": str(row.get("last_sync_status"))}
 
 
-@dg.asset(group_name="audible_stats", kinds={"postgres"}, deps=_STATS_DEPS)
-def audible_currently_reading(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
-    """Tracker books in progress on Audible, furthest along first."""
-    rows = _view_rows(
-        postgres,
-        "audible_currently_reading",
-        sync_run_account(context.run_id, postgres),
-        "progress_percent DESC NULLS LAST, title",
-    )
+def _audible_currently_reading(rows: list[dict]) -> dict:
     table = [
         {
             "book_id": r["book_id"],
@@ -71,20 +69,13 @@ def audible_currently_reading(
         }
         for r in rows
     ]
-    return dg.MaterializeResult(
-        metadata={
-            "books": dg.MetadataValue.int(len(rows)),
-            "reading": dg.MetadataValue.md(markdown_table(table)),
-        }
-    )
+    return {
+        "books": dg.MetadataValue.int(len(rows)),
+        "reading": dg.MetadataValue.md(markdown_table(table)),
+    }
 
 
-@dg.asset(group_name="audible_stats", kinds={"postgres"}, deps=_STATS_DEPS)
-def audible_sync_activity(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
-    """Syncs per day over the last 30 days (successful, failed, skipped) with items fetched."""
-    rows = _view_rows(postgres, "audible_sync_activity", sync_run_account(context.run_id, postgres), "day")
+def _audible_sync_activity(rows: list[dict]) -> dict:
     table = [
         {
             "day": str(r["day"]),
@@ -97,21 +88,14 @@ def audible_sync_activity(
         for r in rows
         if r["syncs"]
     ]
-    return dg.MaterializeResult(
-        metadata={
-            "syncs_30_days": dg.MetadataValue.int(sum(int(r["syncs"]) for r in rows)),
-            "failed_30_days": dg.MetadataValue.int(sum(int(r["failed"]) for r in rows)),
-            "days_with_syncs": dg.MetadataValue.md(markdown_table(table, limit=30)),
-        }
-    )
+    return {
+        "syncs_30_days": dg.MetadataValue.int(sum(int(r["syncs"]) for r in rows)),
+        "failed_30_days": dg.MetadataValue.int(sum(int(r["failed"]) for r in rows)),
+        "days_with_syncs": dg.MetadataValue.md(markdown_table(table, limit=30)),
+    }
 
 
-@dg.asset(group_name="audible_stats", kinds={"postgres"}, deps=_STATS_DEPS)
-def audible_unmapped_books(
-    context: dg.AssetExecutionContext, postgres: PostgresResource
-) -> dg.MaterializeResult:
-    """Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate)."""
-    rows = _view_rows(postgres, "audible_unmapped_books", sync_run_account(context.run_id, postgres), "title")
+def _audible_unmapped_books(rows: list[dict]) -> dict:
     table = [
         {
             "asin": r["asin"],
@@ -122,9 +106,56 @@ def audible_unmapped_books(
         }
         for r in rows
     ]
-    return dg.MaterializeResult(
-        metadata={
-            "unmapped": dg.MetadataValue.int(len(rows)),
-            "titles": dg.MetadataValue.md(markdown_table(table)),
-        }
-    )
+    return {
+        "unmapped": dg.MetadataValue.int(len(rows)),
+        "titles": dg.MetadataValue.md(markdown_table(table)),
+    }
+
+
+# asset -> (view, its order, metadata from its rows). The activity chart draws the same
+# rows as the activity table.
+_VIEWS = {
+    "audible_sync_stats": ("audible_sync_stats", "account", _audible_sync_stats),
+    "audible_currently_reading": (
+        "audible_currently_reading",
+        "progress_percent DESC NULLS LAST, title",
+        _audible_currently_reading,
+    ),
+    "audible_sync_activity": ("audible_sync_activity", "day", _audible_sync_activity),
+    "audible_unmapped_books": ("audible_unmapped_books", "title", _audible_unmapped_books),
+}
+
+
+@dg.multi_asset(
+    name="audible_stats",
+    group_name="audible_stats",
+    specs=[
+        *(
+            dg.AssetSpec(key, deps=_STATS_DEPS, kinds={"postgres"}, description=description)
+            for key, description in _DESCRIPTIONS.items()
+        ),
+        dg.AssetSpec(
+            "audible_sync_activity_chart",
+            deps=_STATS_DEPS,
+            kinds={"postgres", "pandas"},
+            description="Syncs per day over the last 30 days, split into successful, failed and skipped.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "audible_sync_status", asset="audible_sync_stats", description=STATUS_CHECK_DESCRIPTION
+        )
+    ],
+)
+def audible_stats(context: dg.AssetExecutionContext, postgres: PostgresResource):
+    from assets.analytics import sync_activity_chart
+
+    account = sync_run_account(context.run_id, postgres)
+    for key, (view, order_by, metadata) in _VIEWS.items():
+        rows = _view_rows(postgres, view, account, order_by)
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata(rows))
+        if key == "audible_sync_activity":
+            yield dg.MaterializeResult(
+                asset_key="audible_sync_activity_chart", metadata=sync_activity_chart(rows, account)
+            )
+    yield sync_status_result(postgres, account)

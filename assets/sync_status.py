@@ -8,26 +8,19 @@ why not now?" with the same object `audible-tracker status` prints, computed by
 import dagster as dg
 
 from assets.settings import SETTINGS, format_value, sync_blocked
-from assets.stats import sync_run_account
 from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import settings as q
 
-
-@dg.asset_check(
-    asset="audible_sync_stats",
-    name="audible_sync_status",
-    additional_deps=["audible_library"],
-    description=(
-        "The account's sync status after this sync: can_sync, reason, next allowed sync, syncs left "
-        "today, stats, and the settings they follow from. Warns when syncing is paused or the daily "
-        "limit is spent (waiting for the minimum interval is normal and passes)."
-    ),
+STATUS_CHECK_DESCRIPTION = (
+    "The account's sync status after this sync: can_sync, reason, next allowed sync, syncs left "
+    "today, stats, and the settings they follow from. Warns when syncing is paused or the daily "
+    "limit is spent (waiting for the minimum interval is normal and passes)."
 )
-def audible_sync_status(
-    context: dg.AssetCheckExecutionContext, postgres: PostgresResource
-) -> dg.AssetCheckResult:
-    account = sync_run_account(context.op_execution_context.run_id, postgres)
+
+
+def sync_status_result(postgres: PostgresResource, account: str) -> dg.AssetCheckResult:
+    """The audible_sync_status check on audible_sync_stats, evaluated in the stats step."""
     with postgres.get_engine().connect() as conn:
         status = q.sync_status(conn, account)
         settings = q.read_settings(conn, account) or {}
@@ -40,6 +33,8 @@ def audible_sync_status(
     else:
         summary = f"Not syncing: {status['reason']}."
     return dg.AssetCheckResult(
+        asset_key="audible_sync_stats",
+        check_name="audible_sync_status",
         passed=blocked is None,
         severity=dg.AssetCheckSeverity.WARN,
         description=summary if blocked is None else f"Needs attention: {blocked}. {summary}",

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from assets import analytics, audible_book_matches, audible_library, stats, sync_writes
-from assets.sync_status import audible_sync_status
 from pipelines.checks import unresolved_conflicts
 from pipelines.conflict_jobs import conflict_jobs
 from pipelines.jobs import audible_sync_job
@@ -19,7 +18,7 @@ def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Defin
         assets=dg.load_assets_from_modules(
             [audible_library, audible_book_matches, sync_writes, stats, analytics]
         ),
-        asset_checks=[audible_sync_status, unresolved_conflicts],
+        asset_checks=[unresolved_conflicts],
         jobs=[audible_sync_job, update_audible_settings_job, audible_maintenance_job, *conflict_jobs],
         schedules=[audible_sync_hourly, audible_maintenance_daily],
         sensors=[audible_conflicts_sensor],

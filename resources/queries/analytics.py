@@ -58,12 +58,3 @@ def progress_points_with_runtime(conn: sa.Connection, account: str) -> list[dict
         a=account,
     )
 
-
-def sync_activity(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
-    """The audible_sync_activity view: one row per day of the last 30, days without syncs included."""
-    return _rows(
-        conn,
-        "SELECT day, syncs, successful, failed, skipped, items_fetched, progress_updates "
-        "FROM audible_sync_activity WHERE account = :a ORDER BY day",
-        a=account,
-    )

@@ -45,7 +45,9 @@ def test_unchanged_library_and_books_are_not_matched_again_nor_the_books_read(da
 def test_a_new_tracker_book_gets_the_unmapped_items_matched_again(database_url, engine):
     run_sync(database_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO books (title, author) VALUES ('Norwegian Wood', 'Haruki Murakami')"))
+        conn.execute(
+            sa.text("INSERT INTO books (title, author) VALUES ('Norwegian Wood', 'Haruki Murakami')")
+        )
 
     again = _matches(_resync(database_url, engine))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import sqlalchemy as sa
 
 from resources.library_source import demo_books, demo_library_payload
@@ -113,8 +114,14 @@ def test_two_accounts_keep_their_own_limits_conflicts_and_history(database_url, 
     )
 
     # The stats and analytics of a run speak of its own account only.
-    (stats,) = result.asset_materializations_for_node("audible_sync_stats")
+    stats, activity = (
+        next(
+            e.materialization
+            for e in result.get_asset_materialization_events()
+            if e.asset_key == dg.AssetKey(key)
+        )
+        for key in ("audible_sync_stats", "audible_sync_activity_chart")
+    )
     assert stats.metadata["open_conflicts"].value == 2
-    (activity,) = result.asset_materializations_for_node("audible_sync_activity_chart")
     assert activity.metadata["account"].value == "alice"
     assert activity.metadata["syncs_30_days"].value == 3  # two successful, one skipped: Bob's not counted
