@@ -59,52 +59,60 @@ NO_WRITE_TABLES = ("audible_book_mappings", "audible_conflicts", "books", "audib
 
 
 class StatementCounter:
-    """Counts the statements an engine sends: SQLAlchemy cursor executions plus COPYs.
+    """Counts the statements this process sends to PostgreSQL, whoever sends them.
 
-    COPY runs on the raw psycopg cursor and bypasses SQLAlchemy's events, so the
-    psycopg cursor's ``copy`` is wrapped for as long as the counter is attached.
+    Counted on psycopg's cursor (execute, executemany, copy) rather than on
+    SQLAlchemy's events: COPY and the queries that read rows on the driver's cursor
+    bypass SQLAlchemy, and must count all the same. An executemany counts once (it
+    is one pipelined batch). ``engine`` is accepted for symmetry; every psycopg
+    cursor in the process is counted while the counter is attached.
     """
+
+    _METHODS = ("execute", "executemany", "copy")
 
     def __init__(self) -> None:
         self.statements = 0
         self.copies = 0
+        self.pings = 0
         self.by_kind: dict[str, int] = {}
-        self._engine = None
-        self._original_copy = None
+        self._originals: dict[str, Any] = {}
 
-    def _on_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements += 1
-        kind = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
+    def _count(self, statement: Any) -> None:
+        text = (
+            statement if isinstance(statement, str) else getattr(statement, "as_string", lambda _: "")(None)
+        )
+        kind = text.lstrip().split(None, 1)[0].upper() if text.strip(" ;\n") else "PING"
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if kind == "PING":
+            # SQLAlchemy's pre-ping (";") on checking a connection out of the pool: a
+            # round trip, reported apart from the statements.
+            self.pings += 1
+        elif kind == "COPY":
+            self.copies += 1
+        else:
+            self.statements += 1
 
-    def attach(self, engine) -> StatementCounter:
+    def attach(self, engine=None) -> StatementCounter:
         import psycopg
-        from sqlalchemy import event
 
-        event.listen(engine, "before_cursor_execute", self._on_execute)
-        self._engine = engine
-        original = psycopg.Cursor.copy
         counter = self
+        for name in self._METHODS:
+            original = getattr(psycopg.Cursor, name)
+            self._originals[name] = original
 
-        def counting_copy(cursor, statement, *args, **kwargs):
-            counter.copies += 1
-            counter.by_kind["COPY"] = counter.by_kind.get("COPY", 0) + 1
-            return original(cursor, statement, *args, **kwargs)
+            def counting(cursor, statement, *args, __original=original, **kwargs):
+                counter._count(statement)
+                return __original(cursor, statement, *args, **kwargs)
 
-        self._original_copy = original
-        psycopg.Cursor.copy = counting_copy
+            setattr(psycopg.Cursor, name, counting)
         return self
 
     def detach(self) -> None:
         import psycopg
-        from sqlalchemy import event
 
-        if self._engine is not None:
-            event.remove(self._engine, "before_cursor_execute", self._on_execute)
-            self._engine = None
-        if self._original_copy is not None:
-            psycopg.Cursor.copy = self._original_copy
-            self._original_copy = None
+        for name, original in self._originals.items():
+            setattr(psycopg.Cursor, name, original)
+        self._originals = {}
 
     @property
     def total(self) -> int:
@@ -219,6 +227,7 @@ def run_sync_once(database_url: str, library_file: str, storage_dir: str) -> dic
     return {
         "wall_s": round(wall, 3),
         "statements": counter.total,
+        "pings": counter.pings,
         "statements_by_kind": dict(sorted(counter.by_kind.items())),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "steps_s": steps,
@@ -576,7 +585,7 @@ def print_report(report: dict[str, Any]) -> None:
         f"(generated in {report['generate_s']} s, books loaded in {report['load_books_s']} s)"
     )
     print(
-        f"{'scenario':<22} {'wall s':>7} {'target':>7} {'stmts':>6} {'RSS MB':>7}  rows written (inserted/updated)"
+        f"{'scenario':<22} {'wall s':>7} {'target':>7} {'stmts':>6} {'pings':>5} {'RSS MB':>7}  rows written (inserted/updated)"
     )
     for name, s in report["scenarios"].items():
         rows = ", ".join(
@@ -586,7 +595,7 @@ def print_report(report: dict[str, Any]) -> None:
         )
         print(
             f"{name:<22} {s['wall_s']:>7.2f} {TARGETS.get(name, 0):>7.1f} {s['statements']:>6} "
-            f"{s['peak_rss_mb']:>7.0f}  {rows or 'none'}"
+            f"{s['pings']:>5} {s['peak_rss_mb']:>7.0f}  {rows or 'none'}"
         )
         print(f"{'':<22} steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["steps_s"].items()))
     if "outcome" in report:

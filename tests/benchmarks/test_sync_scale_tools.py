@@ -32,7 +32,7 @@ def test_one_percent_progress_change_touches_one_percent_of_items():
     assert all(set(a) == set(b) for a, b in zip(library, changed, strict=True))
 
 
-def test_statement_counter_counts_executions_and_copies(engine):
+def test_statement_counter_counts_executions_copies_and_driver_queries_and_pings_apart(engine):
     counter = StatementCounter().attach(engine)
     try:
         with engine.begin() as conn:
@@ -41,12 +41,15 @@ def test_statement_counter_counts_executions_and_copies(engine):
             cursor = conn.connection.dbapi_connection.cursor()
             with cursor.copy("COPY t (x) FROM STDIN") as copy:
                 copy.write_row((3,))
+            cursor.execute("UPDATE t SET x = x + 1")  # on the driver's cursor, past SQLAlchemy
             assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 3
     finally:
         counter.detach()
     assert counter.copies == 1
-    assert counter.by_kind == {"CREATE": 1, "INSERT": 1, "COPY": 1, "SELECT": 1}
-    assert counter.total == 4
+    # The pool's pre-ping when the connection was checked out is a round trip, not a statement.
+    assert counter.pings == 1
+    assert counter.by_kind == {"PING": 1, "CREATE": 1, "INSERT": 1, "COPY": 1, "UPDATE": 1, "SELECT": 1}
+    assert counter.total == 5
     with engine.connect() as conn:  # detached: nothing more is counted
         conn.execute(sa.text("SELECT 1"))
-    assert counter.total == 4
+    assert counter.total == 5
