@@ -57,4 +57,3 @@ def progress_points_with_runtime(conn: sa.Connection, account: str) -> list[dict
         """,
         a=account,
     )
-
