@@ -434,17 +434,7 @@ def time_cli_run(home: Path, library_file: Path, storage_dir: Path) -> dict[str,
         DAGSTER_HOME=str(dagster_home),
     )
     dagster = Path(sys.executable).with_name("dagster")
-    command = [
-        str(dagster),
-        "job",
-        "execute",
-        "-m",
-        "pipelines.definitions",
-        "-j",
-        "audible_sync",
-        "-c",
-        str(config),
-    ]
+    command = [str(dagster), *"job execute -m pipelines.definitions -j audible_sync -c".split(), str(config)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
     wall = time.perf_counter() - started
