@@ -4,9 +4,11 @@ Four assets (one per view) and the account's status check, computed in one step:
 each is one query, and a step of its own cost Dagster more than the query.
 """
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
-from assets.sync_model import markdown_table
+from assets.sync_model import activity_chart_due, markdown_table
 from assets.sync_status import STATUS_CHECK_DESCRIPTION, sync_status_result
 from resources.postgres import PostgresResource
 from resources.queries import sync as q
@@ -27,8 +29,8 @@ def _view_rows(postgres: PostgresResource, view: str, account: str, order_by: st
         return q.read_view(conn, view, account, order_by)
 
 
-def sync_run_account(run_id: str, postgres: PostgresResource) -> str:
-    """The account this sync run is about, from the log row its audible_library step opened.
+def sync_run_log(run_id: str, postgres: PostgresResource):
+    """The log row this sync run's audible_library step opened (account, what it wrote).
 
     Read from the database rather than by loading the library snapshot: unpickling
     10,000 items in every stats step cost more than the step's own query.
@@ -37,7 +39,24 @@ def sync_run_account(run_id: str, postgres: PostgresResource) -> str:
         log = q.sync_log_for_run(conn, run_id)
     if log is None:
         raise dg.Failure(description=f"run {run_id} has no sync log row: run the audible_sync job")
-    return log.account
+    return log
+
+
+def sync_run_account(run_id: str, postgres: PostgresResource) -> str:
+    return sync_run_log(run_id, postgres).account
+
+
+def _activity_chart_due(instance: dg.DagsterInstance, log) -> bool:
+    latest = instance.get_latest_materialization_event(dg.AssetKey("audible_sync_activity_chart"))
+    materialization = latest.asset_materialization if latest else None
+    drawn_for = materialization.metadata.get("account") if materialization else None
+    return activity_chart_due(
+        sync_changed=bool(log.mappings_created or log.conflicts_opened or log.progress_updates),
+        account=log.account,
+        now=datetime.now(timezone.utc),
+        last_drawn_at=datetime.fromtimestamp(latest.timestamp, timezone.utc) if latest else None,
+        last_drawn_for=getattr(drawn_for, "value", None),
+    )
 
 
 def _audible_sync_stats(rows: list[dict]) -> dict:
@@ -138,7 +157,11 @@ _VIEWS = {
             "audible_sync_activity_chart",
             deps=_STATS_DEPS,
             kinds={"postgres", "pandas"},
-            description="Syncs per day over the last 30 days, split into successful, failed and skipped.",
+            description=(
+                "Syncs per day over the last 30 days, split into successful, failed and skipped. Drawn "
+                "when a sync changed something, else at most every 6 hours and once a day."
+            ),
+            skippable=True,
         ),
     ],
     check_specs=[
@@ -150,12 +173,16 @@ _VIEWS = {
 def audible_stats(context: dg.AssetExecutionContext, postgres: PostgresResource):
     from assets.analytics import sync_activity_chart
 
-    account = sync_run_account(context.run_id, postgres)
+    log = sync_run_log(context.run_id, postgres)
+    account = log.account
+    draw_activity_chart = _activity_chart_due(context.instance, log)
     for key, (view, order_by, metadata) in _VIEWS.items():
         rows = _view_rows(postgres, view, account, order_by)
         yield dg.MaterializeResult(asset_key=key, metadata=metadata(rows))
-        if key == "audible_sync_activity":
+        if key == "audible_sync_activity" and draw_activity_chart:
             yield dg.MaterializeResult(
                 asset_key="audible_sync_activity_chart", metadata=sync_activity_chart(rows, account)
             )
+    if not draw_activity_chart:
+        context.log.info("Sync activity chart kept: this sync changed nothing and the drawing is recent.")
     yield sync_status_result(postgres, account)

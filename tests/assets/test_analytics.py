@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
+
 from resources.library_source import demo_library_payload
 from tests.support.sync import allow_next_sync, run_sync
 
@@ -72,16 +74,17 @@ def test_second_sync_counts_tracked_hours_and_draws_progress_lines(database_url,
 
 
 def test_sync_that_changed_nothing_skips_the_history_charts_but_not_stats(database_url, engine):
-    assert run_sync(database_url).success
+    instance = dg.DagsterInstance.ephemeral()  # one instance: it remembers the last drawings
+    assert run_sync(database_url, instance=instance).success
     allow_next_sync(engine, "demo")
 
-    result = run_sync(database_url, account="demo")
+    result = run_sync(database_url, account="demo", instance=instance)
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    # No history row appended: the history is not materialized and its three charts are skipped...
+    # No history row appended: the history is not materialized and its three charts are skipped;
+    # the activity chart drawn minutes ago is kept too (the activity table is current).
     assert "audible_progress_history" not in materialized
-    history_charts = set(ANALYTICS) - {"audible_sync_activity_chart"}
-    assert not materialized & history_charts
+    assert not materialized & set(ANALYTICS)
     skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
     assert skipped == {"audible_listening_charts"}
     # ...while what changes with every sync is still published.
@@ -89,9 +92,24 @@ def test_sync_that_changed_nothing_skips_the_history_charts_but_not_stats(databa
         "audible_book_mappings",
         "tracker_book_progress",
         "audible_sync_stats",
-        "audible_sync_activity_chart",
+        "audible_sync_activity",
     ):
         assert key in materialized, key
-    assert _metadata(result, "audible_sync_activity_chart")["syncs_30_days"] == 2
     (status,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "audible_sync_status"]
     assert status.metadata["account"].value == "demo"
+
+
+def test_a_sync_that_changed_something_redraws_the_activity_chart(database_url, engine, tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_sync(database_url, instance=instance).success
+    library = demo_library_payload()
+    next(item for item in library if item["asin"] == "B003ZWFO7E")["percent_complete"] = 52.37
+    export = tmp_path / "library.json"
+    export.write_text(json.dumps(library))
+    allow_next_sync(engine, "demo")
+
+    result = run_sync(
+        database_url, account="demo", library_source="file", library_file=str(export), instance=instance
+    )
+    assert result.success
+    assert _metadata(result, "audible_sync_activity_chart")["syncs_30_days"] == 2
