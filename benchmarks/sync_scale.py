@@ -10,10 +10,13 @@ matches, ~50 % fuzzy, ~20 % absent), loads the tracker books into a fresh
 embedded PostgreSQL (a temporary AUDIBLE_TRACKER_HOME) and runs the real
 `audible_sync` job (execute_in_process with the filesystem IO manager, as
 `dagster job execute` uses) once per scenario, each in a fresh process so that
-its peak RSS is its own. For every scenario it reports the job's wall time
-(interpreter start and imports excluded), SQL statements sent by our engine
-(SQLAlchemy cursor executions plus COPYs; the migration check and Dagster's own
-storage are not counted), rows inserted/updated per table and peak RSS. The
+its peak RSS is its own, all against one Dagster instance directory that lives
+across the scenarios as a user's DAGSTER_HOME does. For every scenario it reports
+the job's wall time (interpreter start and the code location's import excluded;
+imports made during the run, such as matplotlib's, included), SQL statements sent
+to PostgreSQL (every execute and COPY on a psycopg cursor; the migration check
+and Dagster's own storage are not counted), rows inserted/updated per table and
+peak RSS. The
 seed-style baseline (one fuzzy candidate query per title, row-by-row writes)
 runs on a subset of the items against all the books, and is extrapolated
 linearly to the whole library. Finally it times `dagster job execute` on the
@@ -424,7 +427,7 @@ def seed_style_sync(engine, library: list[dict]) -> dict[str, Any]:
 
 def time_cli_run(home: Path, library_file: Path, storage_dir: Path) -> dict[str, Any]:
     """Wall time of `dagster job execute` and how much of it is the run itself."""
-    dagster_home = storage_dir / "dagster_home"
+    dagster_home = storage_dir / "dagster" / "instance"  # the scenarios' instance
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = storage_dir / "force.yaml"
     config.write_text(f"ops: {{audible_library: {{config: {{account: {ACCOUNT}, force: true}}}}}}\n")
@@ -513,7 +516,7 @@ def run_size(
         for name, path in scenarios:
             note(f"{items} x {books}: {name}")
             marks = table_marks(engine)
-            figures = run_in_subprocess(url, path, work / name)
+            figures = run_in_subprocess(url, path, work / "dagster")
             figures["rows"] = writes_since(engine, marks)
             report["scenarios"][name] = figures
 
@@ -532,7 +535,8 @@ def run_size(
 
         if cli:
             note(f"{items} x {books}: dagster job execute")
-            report["cli_resync_unchanged"] = time_cli_run(home, library_file, work / "cli")
+            # The library as the last scenario left it: nothing changes in this run.
+            report["cli_resync_unchanged"] = time_cli_run(home, changed_file, work)
 
         if baseline_items:
             # Its own database on the same server, with the same books: the baseline's rows
