@@ -390,6 +390,10 @@ class BookIndex:
         self._postings = {t: np.asarray(ids, dtype=np.int32) for t, ids in postings.items()}
         # IDF: a shared rare word ("karamazov") says far more than a shared common one ("life").
         self._idf = {t: math.log(1.0 + n / len(ids)) for t, ids in postings.items()}
+        self._n_score_variants = np.fromiter(
+            (len(e.score_variants) for e in self._entries), dtype=np.int64, count=len(self._entries)
+        )
+        self._has_sub = np.fromiter((e.has_sub for e in self._entries), dtype=bool, count=len(self._entries))
         # Words in more than 5% of titles only block when the title has nothing rarer.
         self._common_df = max(50, n // 20)
 
@@ -485,10 +489,15 @@ class BookIndex:
         if not keys:
             return []
         arrays = [self._postings[t] for t, _ in keys]
-        weights = [np.full(len(a), self._idf[t] * w) for (t, w), a in zip(keys, arrays, strict=True)]
+        weights = np.repeat([self._idf[t] * w for t, w in keys], [len(a) for a in arrays])
         ids = np.concatenate(arrays)
-        unique, inverse = np.unique(ids, return_inverse=True)
-        totals = np.bincount(inverse, weights=np.concatenate(weights))
+        # Overlap per book: a stable sort groups each book's postings in key order, and
+        # summing each group is cheaper than np.unique's inverse plus a bincount.
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+        unique = sorted_ids[starts]
+        totals = np.add.reduceat(weights[order], starts)
         limit = self.settings.block_limit
         if len(unique) > limit:
             top = np.argpartition(-totals, limit)[:limit]
@@ -538,8 +547,7 @@ class BookIndex:
         b_vars = [variant for entry in entries for variant in entry.score_variants]
         if not q_vars or not b_vars:
             return []
-        counts = np.fromiter((len(e.score_variants) for e in entries), dtype=np.int64, count=len(entries))
-        owner = np.repeat(np.arange(len(entries)), counts)
+        counts = self._n_score_variants[candidate_ids]
         matrix = np.maximum(
             process.cdist(q_vars, b_vars, scorer=fuzz.ratio, dtype=np.uint8),
             process.cdist(q_vars, b_vars, scorer=fuzz.token_sort_ratio, dtype=np.uint8),
@@ -548,11 +556,10 @@ class BookIndex:
             # Subtitle against subtitle is not a title match ("An Investigation" is shared
             # by hundreds of books): title_similarity never pairs them, neither may this.
             # A book's subtitle variant is its last one.
-            has_sub = np.fromiter((e.has_sub for e in entries), dtype=bool, count=len(entries))
-            matrix[-1, (np.cumsum(counts) - 1)[has_sub]] = 0
+            matrix[-1, (np.cumsum(counts) - 1)[self._has_sub[candidate_ids]]] = 0
         sims = matrix.max(axis=0)
-        best = np.zeros(len(candidate_ids), dtype=np.int32)
-        np.maximum.at(best, owner, sims)
+        # A book's variants sit next to each other: the best of each run is its best.
+        best = np.maximum.reduceat(sims, np.cumsum(counts) - counts).astype(np.int32)
         floor = int(self.settings.conflict_threshold * 100) - 1  # uint8 scores are rounded
         passing = np.nonzero(best >= floor)[0]
         # Only the best few by title go on to the full comparison: the final score never
