@@ -1,5 +1,13 @@
 """Stage 6b: listening analytics for people, as charts and tables in asset metadata.
 
+The three charts drawn from the progress history are not part of the sync run:
+they are drawn in a run of their own, launched by Dagster's declarative
+automation whenever a sync appended history (sensor
+``audible_listening_charts_automation``), or by the ``audible_charts`` job.
+Drawing them took as long as the rest of a sync that moved progress (importing
+pandas and matplotlib in a fresh run process, then the renders), and a chart
+that fails to draw must not fail the sync that wrote the data.
+
 SQL in ``resources.queries.analytics``, shaping in ``assets.listening_analytics``
 (pandas), drawing in ``assets.charts`` (matplotlib). Both are imported inside the
 assets: every `dagster` command, schedule tick and sensor loads this module, and
@@ -8,14 +16,14 @@ pandas alone would add a third of a second to each.
 
 import dagster as dg
 
-from assets.stats import sync_run_account
 from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import analytics as q
 
-# Drawn from the progress history: a sync that appended none skips them (the history
-# asset is not materialized then), and the UI keeps showing the last charts.
-_DEPS = ["audible_library", "audible_progress_history"]
+# Drawn from the progress history, and only when it changed: the automation condition
+# requests them once audible_progress_history has been materialized since their last
+# drawing (a sync that appended no history does not materialize it).
+_DEPS = ["audible_progress_history"]
 _KINDS = {"postgres", "pandas"}
 
 
@@ -101,20 +109,40 @@ _HISTORY_CHARTS = {
 }
 
 
+class ListeningChartsConfig(dg.Config):
+    account: str | None = None
+    """The account to draw; by default the one whose progress changed last."""
+
+
 # One step for the three charts drawn from the history: they read the same rows, and a
 # step of its own cost each more than its query.
 @dg.multi_asset(
     name="audible_listening_charts",
     group_name="audible_stats",
     specs=[
-        dg.AssetSpec(key, deps=_DEPS, kinds=_KINDS, description=" ".join(chart.__doc__.split()))
+        dg.AssetSpec(
+            key,
+            deps=_DEPS,
+            kinds=_KINDS,
+            description=" ".join(chart.__doc__.split()),
+            automation_condition=dg.AutomationCondition.eager(),
+        )
         for key, chart in _HISTORY_CHARTS.items()
     ],
 )
-def audible_listening_charts(context: dg.AssetExecutionContext, postgres: PostgresResource):
-    account = sync_run_account(context.run_id, postgres)
+def audible_listening_charts(
+    context: dg.AssetExecutionContext, config: ListeningChartsConfig, postgres: PostgresResource
+):
+    with postgres.get_engine().connect() as conn:
+        account = config.account or q.account_with_latest_progress(conn)
+    if account is None:
+        raise dg.Failure(description="no progress history yet: run the audible_sync job first")
+    context.log.info(f"Drawing the listening charts of account {account!r}")
     for key, chart in _HISTORY_CHARTS.items():
         yield dg.MaterializeResult(asset_key=key, metadata=chart(postgres, account))
+
+
+LISTENING_CHART_KEYS = tuple(_HISTORY_CHARTS)
 
 
 def sync_activity_chart(rows: list[dict], account: str) -> dict:

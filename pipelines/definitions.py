@@ -5,10 +5,10 @@ import dagster as dg
 from assets import analytics, audible_book_matches, audible_library, stats, sync_writes
 from pipelines.checks import unresolved_conflicts
 from pipelines.conflict_jobs import conflict_jobs
-from pipelines.jobs import audible_sync_job
+from pipelines.jobs import audible_charts_job, audible_sync_job
 from pipelines.maintenance_jobs import audible_maintenance_daily, audible_maintenance_job
 from pipelines.schedules import audible_sync_hourly
-from pipelines.sensors import audible_conflicts_sensor
+from pipelines.sensors import audible_conflicts_sensor, audible_listening_charts_automation
 from pipelines.settings_jobs import update_audible_settings_job
 from resources import resources_from_env
 
@@ -19,9 +19,15 @@ def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Defin
             [audible_library, audible_book_matches, sync_writes, stats, analytics]
         ),
         asset_checks=[unresolved_conflicts],
-        jobs=[audible_sync_job, update_audible_settings_job, audible_maintenance_job, *conflict_jobs],
+        jobs=[
+            audible_sync_job,
+            audible_charts_job,
+            update_audible_settings_job,
+            audible_maintenance_job,
+            *conflict_jobs,
+        ],
         schedules=[audible_sync_hourly, audible_maintenance_daily],
-        sensors=[audible_conflicts_sensor],
+        sensors=[audible_conflicts_sensor, audible_listening_charts_automation],
         resources=resources,
     )
 

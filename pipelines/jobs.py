@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.analytics import LISTENING_CHART_KEYS
 from resources.postgres import PostgresResource
 from resources.queries import maintenance
 from resources.queries import sync as q
@@ -22,9 +23,12 @@ def mark_sync_log_failed(context: dg.HookContext) -> None:
     maintenance.release_running_sync_log(context.run_id)
 
 
+LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)
+
 audible_sync_job = dg.define_asset_job(
     name="audible_sync",
-    selection=dg.AssetSelection.groups("audible", "audible_stats"),
+    # The listening charts are drawn after the sync, in a run of their own (assets/analytics.py).
+    selection=dg.AssetSelection.groups("audible", "audible_stats") - LISTENING_CHARTS,
     description=(
         "Fetch the Audible library, match it to tracker books, write mappings, progress and history, "
         "and refresh the stats. Config: ops.audible_library.config.{account, force}."
@@ -33,4 +37,17 @@ audible_sync_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     hooks={mark_sync_log_failed},
     tags={SYNC_RUN_TAG: "true"},
+)
+
+
+audible_charts_job = dg.define_asset_job(
+    name="audible_charts",
+    selection=LISTENING_CHARTS,
+    description=(
+        "Draw the charts of progress over time, books finished per month and hours listened per week. "
+        "Runs by itself after every sync that appended progress history (the "
+        "audible_listening_charts_automation sensor); launch it to draw them now. Config (optional): "
+        "ops.audible_listening_charts.config.account."
+    ),
+    executor_def=dg.in_process_executor,
 )

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.analytics import LISTENING_CHART_KEYS
 from assets.conflict_review import conflicts_state
 from pipelines.checks import conflicts_check_evaluation
 from resources.postgres import PostgresResource
@@ -28,3 +29,15 @@ def audible_conflicts_sensor(context: dg.SensorEvaluationContext, postgres: Post
     return dg.SensorResult(
         asset_events=[conflicts_check_evaluation(conflicts, context.instance)], cursor=state
     )
+
+
+# Declarative automation for the listening charts, on by default (Dagster's own default
+# sensor for automation conditions starts stopped): after a sync that appended history,
+# the next evaluation requests a run that draws them.
+audible_listening_charts_automation = dg.AutomationConditionSensorDefinition(
+    "audible_listening_charts_automation",
+    target=dg.AssetSelection.assets(*LISTENING_CHART_KEYS),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Draws the listening charts in a run of their own after a sync appended progress history.",
+)

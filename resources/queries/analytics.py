@@ -11,6 +11,13 @@ def _rows(conn: sa.Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(sa.text(sql), params)]
 
 
+def account_with_latest_progress(conn: sa.Connection) -> str | None:
+    """The account whose Audible progress changed last (None before any history)."""
+    return conn.execute(
+        sa.text("SELECT account FROM audible_progress_history ORDER BY id DESC LIMIT 1")
+    ).scalar()
+
+
 def progress_of_books_in_progress(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
     """Every recorded progress point of the account's books that the tracker has as 'reading'."""
     return _rows(

@@ -7,14 +7,17 @@ import json
 import dagster as dg
 
 from resources.library_source import demo_library_payload
-from tests.support.sync import allow_next_sync, run_sync
+from tests.support.sync import allow_next_sync, run_charts, run_sync, sync_definitions
 
-ANALYTICS = (
+HISTORY_CHARTS = (
     "audible_progress_over_time",
     "audible_books_finished_per_month",
     "audible_hours_listened_per_week",
-    "audible_sync_activity_chart",
 )
+
+
+def _materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 
 
 def _metadata(result, asset):
@@ -26,13 +29,38 @@ def _metadata(result, asset):
     return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
 
 
-def test_demo_sync_publishes_charts_and_tables(database_url):
-    result = run_sync(database_url)
-    assert result.success
-    meta = {node: _metadata(result, node) for node in ANALYTICS}
-    for node, values in meta.items():
-        assert values["account"] == "demo", node
-        assert values["chart"].startswith("![") and "data:image/png;base64," in values["chart"], node
+def _charts_requested(database_url, instance, cursor=None):
+    """What the listening charts' automation condition asks for now (and the cursor to go on with)."""
+    result = dg.evaluate_automation_conditions(
+        defs=sync_definitions(database_url),
+        instance=instance,
+        asset_selection=dg.AssetSelection.assets(*HISTORY_CHARTS),
+        cursor=cursor,
+    )
+    requested = {key for key in HISTORY_CHARTS if result.get_num_requested(dg.AssetKey(key))}
+    return requested, result.cursor
+
+
+def _write(tmp_path, library) -> str:
+    export = tmp_path / "library.json"
+    export.write_text(json.dumps(library))
+    return str(export)
+
+
+def test_demo_sync_and_charts_publish_charts_and_tables(database_url):
+    sync = run_sync(database_url)
+    assert sync.success
+    # The sync run draws the activity chart with the stats, not the history charts.
+    assert not _materialized(sync) & set(HISTORY_CHARTS)
+    activity = _metadata(sync, "audible_sync_activity_chart")
+    assert activity["syncs_30_days"] == 1 and activity["days_with_syncs"] == 1
+
+    charts = run_charts(database_url)
+    assert charts.success
+    meta = {asset: _metadata(charts, asset) for asset in HISTORY_CHARTS}
+    for asset, values in {**meta, "audible_sync_activity_chart": activity}.items():
+        assert values["account"] == "demo", asset
+        assert values["chart"].startswith("![") and "data:image/png;base64," in values["chart"], asset
 
     progress = meta["audible_progress_over_time"]
     # Every demo title in progress that is mapped to a tracker book (The Hobbit is a conflict).
@@ -49,67 +77,82 @@ def test_demo_sync_publishes_charts_and_tables(database_url):
     assert hours["hours_tracked"] == 0 and hours["hours_before_tracking"] > 100
     assert hours["weeks"] == 1 and hours["titles_without_runtime"] == 0
 
-    activity = meta["audible_sync_activity_chart"]
-    assert activity["syncs_30_days"] == 1 and activity["days_with_syncs"] == 1
-
 
 def test_second_sync_counts_tracked_hours_and_draws_progress_lines(database_url, engine, tmp_path):
     assert run_sync(database_url).success
     library = demo_library_payload()
     kings = next(item for item in library if item["asin"] == "B003ZWFO7E")  # 2740 min, 42.37 %
     kings["percent_complete"] = 52.37
-    export = tmp_path / "library.json"
-    export.write_text(json.dumps(library))
     allow_next_sync(engine, "demo")
 
-    result = run_sync(database_url, account="demo", library_source="file", library_file=str(export))
-    assert result.success
-    hours = _metadata(result, "audible_hours_listened_per_week")
+    sync = run_sync(
+        database_url, account="demo", library_source="file", library_file=_write(tmp_path, library)
+    )
+    assert sync.success
+    assert _metadata(sync, "audible_sync_activity_chart")["syncs_30_days"] == 2
+    charts = run_charts(database_url, account="demo")
+    hours = _metadata(charts, "audible_hours_listened_per_week")
     assert hours["hours_tracked"] == round(0.10 * 2740 / 60, 2)
-    progress = _metadata(result, "audible_progress_over_time")
+    progress = _metadata(charts, "audible_progress_over_time")
     assert progress["progress_points"] == 15
     assert progress["chart"].startswith("![progress of demo](")  # lines now, not the first sync's bars
-    activity = _metadata(result, "audible_sync_activity_chart")
-    assert activity["syncs_30_days"] == 2
 
 
-def test_sync_that_changed_nothing_skips_the_history_charts_but_not_stats(database_url, engine):
-    instance = dg.DagsterInstance.ephemeral()  # one instance: it remembers the last drawings
+def test_charts_are_requested_after_a_sync_that_appended_history_and_only_then(
+    database_url, engine, tmp_path
+):
+    instance = dg.DagsterInstance.ephemeral()  # one instance: it remembers what was materialized
+    # The sensor's first evaluation, before any sync, only takes its bearings.
+    requested, cursor = _charts_requested(database_url, instance)
+    assert requested == set()
     assert run_sync(database_url, instance=instance).success
-    allow_next_sync(engine, "demo")
+    requested, cursor = _charts_requested(database_url, instance, cursor)
+    assert requested == set(HISTORY_CHARTS)  # the history was materialized since
+    assert run_charts(database_url, instance=instance).success
+    requested, cursor = _charts_requested(database_url, instance, cursor)
+    assert requested == set()
 
-    result = run_sync(database_url, account="demo", instance=instance)
-    assert result.success
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    # No history row appended: the history is not materialized and its three charts are skipped;
-    # the activity chart drawn minutes ago is kept too (the activity table is current).
-    assert "audible_progress_history" not in materialized
-    assert not materialized & set(ANALYTICS)
-    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
-    assert skipped == {"audible_listening_charts"}
-    # ...while what changes with every sync is still published.
+    # A sync that changed nothing: no history materialization, no charts requested, and the
+    # recent activity chart is kept (the activity table beside it is current).
+    allow_next_sync(engine, "demo")
+    unchanged = run_sync(database_url, account="demo", instance=instance)
+    assert unchanged.success
+    assert "audible_progress_history" not in _materialized(unchanged)
+    assert "audible_sync_activity_chart" not in _materialized(unchanged)
     for key in (
         "audible_book_mappings",
         "tracker_book_progress",
         "audible_sync_stats",
         "audible_sync_activity",
     ):
-        assert key in materialized, key
-    (status,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "audible_sync_status"]
+        assert key in _materialized(unchanged), key
+    (status,) = [c for c in unchanged.get_asset_check_evaluations() if c.check_name == "audible_sync_status"]
     assert status.metadata["account"].value == "demo"
+    requested, cursor = _charts_requested(database_url, instance, cursor)
+    assert requested == set()
 
-
-def test_a_sync_that_changed_something_redraws_the_activity_chart(database_url, engine, tmp_path):
-    instance = dg.DagsterInstance.ephemeral()
-    assert run_sync(database_url, instance=instance).success
+    # A sync that moved progress: history appended, the activity chart redrawn, charts requested.
     library = demo_library_payload()
     next(item for item in library if item["asin"] == "B003ZWFO7E")["percent_complete"] = 52.37
-    export = tmp_path / "library.json"
-    export.write_text(json.dumps(library))
     allow_next_sync(engine, "demo")
-
-    result = run_sync(
-        database_url, account="demo", library_source="file", library_file=str(export), instance=instance
+    moved = run_sync(
+        database_url,
+        account="demo",
+        library_source="file",
+        library_file=_write(tmp_path, library),
+        instance=instance,
     )
-    assert result.success
-    assert _metadata(result, "audible_sync_activity_chart")["syncs_30_days"] == 2
+    assert moved.success
+    assert {"audible_progress_history", "audible_sync_activity_chart"} <= _materialized(moved)
+    requested, _ = _charts_requested(database_url, instance, cursor)
+    assert requested == set(HISTORY_CHARTS)
+
+
+def test_charts_without_any_history_fail_with_advice(empty_database_url):
+    defs = sync_definitions(empty_database_url)
+    result = defs.resolve_job_def("audible_charts").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "run the audible_sync job first" in failure.step_failure_data.error.message

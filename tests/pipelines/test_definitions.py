@@ -32,8 +32,32 @@ EXPECTED_ASSETS = {
 def test_definitions_inventory():
     repo = defs.get_repository_def()
     assert {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
-    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} >= {"audible_sync"}
+    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} >= {
+        "audible_sync",
+        "audible_charts",
+    }
     assert {s.name for s in repo.schedule_defs} >= {"audible_sync_hourly"}
+    assert {s.name for s in repo.sensor_defs} >= {"audible_listening_charts_automation"}
+
+
+def test_the_history_charts_are_drawn_outside_the_sync_run():
+    history_charts = {
+        "audible_progress_over_time",
+        "audible_books_finished_per_month",
+        "audible_hours_listened_per_week",
+    }
+
+    def keys(job_name):
+        job = defs.resolve_job_def(job_name)
+        return {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+
+    assert not keys("audible_sync") & history_charts
+    assert "audible_sync_activity_chart" in keys("audible_sync")
+    assert keys("audible_charts") == history_charts
+    (sensor,) = [
+        s for s in defs.get_repository_def().sensor_defs if s.name == "audible_listening_charts_automation"
+    ]
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_lineage_reads_in_order():

@@ -39,6 +39,21 @@ def run_sync(
     )
 
 
+def run_charts(
+    database_url: str, *, instance: dg.DagsterInstance | None = None, account: str | None = None
+) -> dg.ExecuteInProcessResult:
+    """The audible_charts job: the listening charts, drawn after a sync."""
+    config = {"account": account} if account else {}
+    return (
+        sync_definitions(database_url)
+        .resolve_job_def("audible_charts")
+        .execute_in_process(
+            run_config={"ops": {"audible_listening_charts": {"config": config}}},
+            instance=instance or dg.DagsterInstance.ephemeral(),
+        )
+    )
+
+
 def allow_next_sync(engine: sa.Engine, account: str) -> None:
     """Move the last sync back past the minimum interval, as if time had passed."""
     with engine.begin() as conn:
