@@ -157,9 +157,8 @@ class _Entry:
     author_words: str
     variants: tuple[str, ...]
     # What _score compares: the variants, then the subtitle alone when it is a title of its
-    # own (flagged by has_sub). Worked out once here rather than for every query it meets.
+    # own. Worked out once here rather than for every query it meets.
     score_variants: tuple[str, ...]
-    has_sub: bool
 
 
 @dataclass(slots=True)
@@ -376,7 +375,6 @@ class BookIndex:
                 " ".join(p.key for p in people),
                 variants,
                 variants + (sub,) if sub else variants,
-                bool(sub),
             )
             self._entries.append(entry)
             isbn = normalize_isbn(book.isbn)
@@ -393,7 +391,10 @@ class BookIndex:
         self._n_score_variants = np.fromiter(
             (len(e.score_variants) for e in self._entries), dtype=np.int64, count=len(self._entries)
         )
-        self._has_sub = np.fromiter((e.has_sub for e in self._entries), dtype=bool, count=len(self._entries))
+        # A book whose score variants outnumber its variants has a subtitle variant, last.
+        self._has_sub = self._n_score_variants > np.fromiter(
+            (len(e.variants) for e in self._entries), dtype=np.int64, count=len(self._entries)
+        )
         # Words in more than 5% of titles only block when the title has nothing rarer.
         self._common_df = max(50, n // 20)
 

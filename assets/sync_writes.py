@@ -65,7 +65,7 @@ def database_errors_reported(account: str):
             kinds={"postgres"},
             description="One row per mapped title and sync in which its Audible progress changed.",
             # A sync that appended no row did not change it: not materialized, so the
-            # charts drawn from it are skipped rather than redrawn from the same rows.
+            # charts drawn from it are not requested again for the same rows.
             skippable=True,
         ),
     ],

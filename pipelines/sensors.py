@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from assets.analytics import LISTENING_CHART_KEYS
 from assets.conflict_review import conflicts_state
 from pipelines.checks import conflicts_check_evaluation
+from pipelines.jobs import LISTENING_CHARTS
 from resources.postgres import PostgresResource
 from resources.queries import conflicts as cq
 
@@ -36,7 +36,7 @@ def audible_conflicts_sensor(context: dg.SensorEvaluationContext, postgres: Post
 # the next evaluation requests a run that draws them.
 audible_listening_charts_automation = dg.AutomationConditionSensorDefinition(
     "audible_listening_charts_automation",
-    target=dg.AssetSelection.assets(*LISTENING_CHART_KEYS),
+    target=LISTENING_CHARTS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
     description="Draws the listening charts in a run of their own after a sync appended progress history.",
