@@ -7,6 +7,7 @@ each is one query, and a step of its own cost Dagster more than the query.
 from datetime import datetime, timezone
 
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.sync_model import activity_chart_due, markdown_table
 from assets.sync_status import STATUS_CHECK_DESCRIPTION, sync_status_result
@@ -16,34 +17,18 @@ from resources.queries import sync as q
 # The views read the library snapshot, mappings, conflicts, books and sync logs, all
 # written by then; not the history, which a sync that changed nothing leaves alone.
 _STATS_DEPS = ["audible_library", "tracker_book_progress"]
-_DESCRIPTIONS = {
-    "audible_sync_stats": "Per-account totals: mappings, mapped and unmapped titles, currently reading, open conflicts.",
-    "audible_currently_reading": "Tracker books in progress on Audible, furthest along first.",
-    "audible_sync_activity": "Syncs per day over the last 30 days (successful, failed, skipped) with items fetched.",
-    "audible_unmapped_books": "Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate).",
-}
 
 
-def _view_rows(postgres: PostgresResource, view: str, account: str, order_by: str) -> list[dict]:
-    with postgres.get_engine().connect() as conn:
-        return q.read_view(conn, view, account, order_by)
-
-
-def sync_run_log(run_id: str, postgres: PostgresResource):
+def sync_run_log(conn: sa.Connection, run_id: str):
     """The log row this sync run's audible_library step opened (account, what it wrote).
 
     Read from the database rather than by loading the library snapshot: unpickling
-    10,000 items in every stats step cost more than the step's own query.
+    10,000 items in the stats step cost more than the step's own queries.
     """
-    with postgres.get_engine().connect() as conn:
-        log = q.sync_log_for_run(conn, run_id)
+    log = q.sync_log_for_run(conn, run_id)
     if log is None:
         raise dg.Failure(description=f"run {run_id} has no sync log row: run the audible_sync job")
     return log
-
-
-def sync_run_account(run_id: str, postgres: PostgresResource) -> str:
-    return sync_run_log(run_id, postgres).account
 
 
 def _activity_chart_due(instance: dg.DagsterInstance, log) -> bool:
@@ -131,17 +116,33 @@ def _audible_unmapped_books(rows: list[dict]) -> dict:
     }
 
 
-# asset -> (view, its order, metadata from its rows). The activity chart draws the same
-# rows as the activity table.
+# asset -> (view, its order, metadata from its rows, description). The activity chart
+# draws the same rows as the activity table.
 _VIEWS = {
-    "audible_sync_stats": ("audible_sync_stats", "account", _audible_sync_stats),
+    "audible_sync_stats": (
+        "audible_sync_stats",
+        "account",
+        _audible_sync_stats,
+        "Per-account totals: mappings, mapped and unmapped titles, currently reading, open conflicts.",
+    ),
     "audible_currently_reading": (
         "audible_currently_reading",
         "progress_percent DESC NULLS LAST, title",
         _audible_currently_reading,
+        "Tracker books in progress on Audible, furthest along first.",
     ),
-    "audible_sync_activity": ("audible_sync_activity", "day", _audible_sync_activity),
-    "audible_unmapped_books": ("audible_unmapped_books", "title", _audible_unmapped_books),
+    "audible_sync_activity": (
+        "audible_sync_activity",
+        "day",
+        _audible_sync_activity,
+        "Syncs per day over the last 30 days (successful, failed, skipped) with items fetched.",
+    ),
+    "audible_unmapped_books": (
+        "audible_unmapped_books",
+        "title",
+        _audible_unmapped_books,
+        "Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate).",
+    ),
 }
 
 
@@ -151,7 +152,7 @@ _VIEWS = {
     specs=[
         *(
             dg.AssetSpec(key, deps=_STATS_DEPS, kinds={"postgres"}, description=description)
-            for key, description in _DESCRIPTIONS.items()
+            for key, (_, _, _, description) in _VIEWS.items()
         ),
         dg.AssetSpec(
             "audible_sync_activity_chart",
@@ -173,16 +174,18 @@ _VIEWS = {
 def audible_stats(context: dg.AssetExecutionContext, postgres: PostgresResource):
     from assets.analytics import sync_activity_chart
 
-    log = sync_run_log(context.run_id, postgres)
-    account = log.account
-    draw_activity_chart = _activity_chart_due(context.instance, log)
-    for key, (view, order_by, metadata) in _VIEWS.items():
-        rows = _view_rows(postgres, view, account, order_by)
-        yield dg.MaterializeResult(asset_key=key, metadata=metadata(rows))
-        if key == "audible_sync_activity" and draw_activity_chart:
-            yield dg.MaterializeResult(
-                asset_key="audible_sync_activity_chart", metadata=sync_activity_chart(rows, account)
-            )
-    if not draw_activity_chart:
-        context.log.info("Sync activity chart kept: this sync changed nothing and the drawing is recent.")
-    yield sync_status_result(postgres, account)
+    # One connection for the step's queries: each checkout costs a round trip (pre-ping).
+    with postgres.get_engine().connect() as conn:
+        log = sync_run_log(conn, context.run_id)
+        account = log.account
+        draw_activity_chart = _activity_chart_due(context.instance, log)
+        for key, (view, order_by, metadata, _) in _VIEWS.items():
+            rows = q.read_view(conn, view, account, order_by)
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata(rows))
+            if key == "audible_sync_activity" and draw_activity_chart:
+                yield dg.MaterializeResult(
+                    asset_key="audible_sync_activity_chart", metadata=sync_activity_chart(rows, account)
+                )
+        if not draw_activity_chart:
+            context.log.info("Sync activity chart kept: this sync changed nothing and the drawing is recent.")
+        yield sync_status_result(conn, account)

@@ -6,10 +6,10 @@ why not now?" with the same object `audible-tracker status` prints, computed by
 """
 
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.settings import SETTINGS, format_value, sync_blocked
 from assets.sync_model import markdown_table
-from resources.postgres import PostgresResource
 from resources.queries import settings as q
 
 STATUS_CHECK_DESCRIPTION = (
@@ -19,11 +19,10 @@ STATUS_CHECK_DESCRIPTION = (
 )
 
 
-def sync_status_result(postgres: PostgresResource, account: str) -> dg.AssetCheckResult:
+def sync_status_result(conn: sa.Connection, account: str) -> dg.AssetCheckResult:
     """The audible_sync_status check on audible_sync_stats, evaluated in the stats step."""
-    with postgres.get_engine().connect() as conn:
-        status = q.sync_status(conn, account)
-        settings = q.read_settings(conn, account) or {}
+    status = q.sync_status(conn, account)
+    settings = q.read_settings(conn, account) or {}
     blocked = sync_blocked(bool(settings.get("enabled")), status["syncs_remaining_today"])
     next_sync = status["next_allowed_sync"]
     if status["can_sync"]:
