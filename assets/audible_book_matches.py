@@ -6,9 +6,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import matching, normalize
-from assets.matching import BookIndex, MatchSettings, TrackerBook
-from assets.sync_model import LibrarySnapshot, MatchResults, count_by, markdown_table, match_fingerprint
+from domain import matching, normalize
+from domain.matching import BookIndex, MatchSettings, TrackerBook
+from domain.reports import count_by, markdown_table
+from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
 from resources.postgres import PostgresResource
 from resources.queries import match_memo
 from resources.queries import sync as q

@@ -2,10 +2,12 @@
 
 import dagster as dg
 
-from assets.library_items import LibraryShapeError, parse_library
-from assets.sync_model import LibrarySnapshot, markdown_table
+from domain.accounts import DEFAULT_ACCOUNT, DEMO_ACCOUNT
+from domain.library_items import LibraryShapeError, parse_library
+from domain.reports import markdown_table
+from domain.sync_results import LibrarySnapshot
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
-from resources.library_source import DEFAULT_ACCOUNT, DEMO_ACCOUNT, LibrarySourceResource, demo_books
+from resources.library_source import LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
 from resources.queries import maintenance
 from resources.queries import sync as q

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.sync_model import activity_chart_due, markdown_table
-from assets.sync_status import STATUS_CHECK_DESCRIPTION, sync_status_result
+from assets.sync_status_check import STATUS_CHECK_DESCRIPTION, sync_status_result
+from domain.reports import markdown_table
+from domain.sync_results import activity_chart_due
 from resources.postgres import PostgresResource
 from resources.queries import sync as q
 
@@ -172,7 +173,7 @@ _VIEWS = {
     ],
 )
 def audible_stats(context: dg.AssetExecutionContext, postgres: PostgresResource):
-    from assets.analytics import sync_activity_chart
+    from assets.listening_charts import sync_activity_chart
 
     # One connection for the step's queries: each checkout costs a round trip (pre-ping).
     with postgres.get_engine().connect() as conn:

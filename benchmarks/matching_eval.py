@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assets.library_items import parse_library  # noqa: E402
-from assets.matching import BookIndex, MatchDecision, MatchSettings, TrackerBook  # noqa: E402
+from domain.library_items import parse_library  # noqa: E402
+from domain.matching import BookIndex, MatchDecision, MatchSettings, TrackerBook  # noqa: E402
 
 TARGETS = {"precision": 0.995, "recall": 0.95, "top3": 0.99}
 DEFAULT_DIR = ROOT / "tests" / "data" / "matching_eval"

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assets.library_items import parse_library  # noqa: E402
-from assets.matching import BookIndex, TrackerBook  # noqa: E402
 from benchmarks.synthetic import generate  # noqa: E402
+from domain.library_items import parse_library  # noqa: E402
+from domain.matching import BookIndex, TrackerBook  # noqa: E402
 
 
 def run(items: int, books: int, seed: int = 7) -> dict:

@@ -320,8 +320,8 @@ def seed_style_sync(engine, library: list[dict]) -> dict[str, Any]:
     import sqlalchemy as sa
     from rapidfuzz import fuzz
 
-    from assets.library_items import parse_library
-    from assets.normalize import normalize_isbn
+    from domain.library_items import parse_library
+    from domain.normalize import normalize_isbn
 
     items = parse_library(library).items
     counter = StatementCounter().attach(engine)

@@ -5,7 +5,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets.conflict_review import review_summary
+from domain.review import review_summary
 from resources.postgres import PostgresResource
 from resources.queries import conflicts as cq
 

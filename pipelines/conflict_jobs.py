@@ -23,14 +23,15 @@ from typing import Any
 
 import dagster as dg
 
-from assets.conflict_review import (
+from domain.library_items import LibraryItem
+from domain.reports import markdown_table
+from domain.review import (
     ReviewError,
     choose_account,
     clean_asin,
     resolution_from_config,
 )
-from assets.library_items import LibraryItem
-from assets.sync_model import markdown_table, match_fingerprint
+from domain.sync_results import match_fingerprint
 from pipelines.checks import conflicts_check_evaluation
 from resources.postgres import PostgresResource
 from resources.queries import conflicts as cq

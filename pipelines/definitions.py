@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import analytics, audible_book_matches, audible_library, stats, sync_writes
+from assets import audible_book_matches, audible_library, audible_sync_writes, listening_charts, stats
 from pipelines.checks import unresolved_conflicts
 from pipelines.conflict_jobs import conflict_jobs
 from pipelines.jobs import audible_charts_job, audible_sync_job
@@ -16,7 +16,7 @@ from resources import resources_from_env
 def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Definitions:
     return dg.Definitions(
         assets=dg.load_assets_from_modules(
-            [audible_library, audible_book_matches, sync_writes, stats, analytics]
+            [audible_library, audible_book_matches, audible_sync_writes, stats, listening_charts]
         ),
         asset_checks=[unresolved_conflicts],
         jobs=[

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.analytics import LISTENING_CHART_KEYS
+from assets.listening_charts import LISTENING_CHART_KEYS
 from resources.postgres import PostgresResource
 from resources.queries import maintenance
 from resources.queries import sync as q
@@ -27,7 +27,7 @@ LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)
 
 audible_sync_job = dg.define_asset_job(
     name="audible_sync",
-    # The listening charts are drawn after the sync, in a run of their own (assets/analytics.py).
+    # The listening charts are drawn after the sync, in a run of their own (assets/listening_charts.py).
     selection=dg.AssetSelection.groups("audible", "audible_stats") - LISTENING_CHARTS,
     description=(
         "Fetch the Audible library, match it to tracker books, write mappings, progress and history, "

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
+from domain.accounts import DEFAULT_ACCOUNT, DEMO_ACCOUNT
 from pipelines.jobs import audible_sync_job
-from resources.library_source import DEFAULT_ACCOUNT, DEMO_ACCOUNT, LibrarySourceResource
+from resources.library_source import LibrarySourceResource
 from resources.postgres import PostgresResource
 from resources.queries import sync as q
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.conflict_review import conflicts_state
+from domain.review import conflicts_state
 from pipelines.checks import conflicts_check_evaluation
 from pipelines.jobs import LISTENING_CHARTS
 from resources.postgres import PostgresResource

@@ -1,14 +1,15 @@
 """Job `update_audible_settings`: change an account's sync settings from the Launchpad.
 
 Every field is optional: only the ones given change, and a run with none just
-shows the current settings. Values are validated by ``assets.settings``, the
+shows the current settings. Values are validated by ``domain.settings``, the
 same code as `audible-tracker config set`; a refused value fails the run with
 the setting named and changes nothing.
 """
 
 import dagster as dg
 
-from assets.settings import (
+from domain.reports import markdown_table
+from domain.settings import (
     NOTIFY_WEBHOOK_ENV,
     SETTINGS,
     AccountChoiceError,
@@ -16,7 +17,6 @@ from assets.settings import (
     describe_changes,
     format_value,
 )
-from assets.sync_model import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import settings as q
 

@@ -44,7 +44,7 @@ from audible.exceptions import (
     Unauthorized,
 )
 
-from assets.audible_items import LIBRARY_RESPONSE_GROUPS, api_items_to_export
+from domain.api_to_export import LIBRARY_RESPONSE_GROUPS, api_items_to_export
 from resources.cipher import Cipher, CipherError
 from resources.queries import accounts as account_queries
 

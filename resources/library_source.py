@@ -1,7 +1,7 @@
 """Where the library comes from: an audible-cli export file or the bundled demo.
 
 The Audible API source is ``resources.audible_api.AudibleResource``; all three
-produce export-shaped records that ``assets.library_items.parse_library`` reads.
+produce export-shaped records that ``domain.library_items.parse_library`` reads.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from typing import Any
 
 import dagster as dg
 
-from assets.library_items import LibraryShapeError
+from domain.accounts import DEMO_ACCOUNT
+from domain.library_items import LibraryShapeError
 
 LIBRARY_FILE_ENV = "AUDIBLE_TRACKER_LIBRARY_FILE"
-DEMO_ACCOUNT = "demo"
-DEFAULT_ACCOUNT = "default"
 
 
 def _demo_file(name: str):

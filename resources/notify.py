@@ -17,7 +17,7 @@ import dagster as dg
 import httpx
 import sqlalchemy as sa
 
-from assets.conflict_review import completions
+from domain.review import completions
 from resources.queries import conflicts as conflict_queries
 
 NOTIFY_WEBHOOK_ENV = "AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL"
@@ -41,7 +41,7 @@ def completion_payload(account: str, change: Mapping[str, Any], details: Mapping
 def completion_payloads(
     conn: sa.Connection, account: str, changes: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One payload per book a sync's progress changes finished (see ``assets.conflict_review.completions``)."""
+    """One payload per book a sync's progress changes finished (see ``domain.review.completions``)."""
     finished = completions(changes)
     details = conflict_queries.book_finish_dates(conn, [int(c["book_id"]) for c in finished])
     return [completion_payload(account, c, details.get(int(c["book_id"]), {})) for c in finished]

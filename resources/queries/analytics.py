@@ -1,4 +1,4 @@
-"""SQL behind the listening analytics: plain rows per account, shaped in ``assets.listening_analytics``."""
+"""SQL behind the listening analytics: plain rows per account, shaped in ``domain.listening_analytics``."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assets.conflict_review import NewBook
+from domain.review import NewBook
 from resources.queries import sync as sync_queries
 
 

@@ -3,7 +3,7 @@
 The settings live only in ``audible_config``: ``audible_can_sync()``, the
 schedule and the CLI read them there on every call, so a change takes effect
 at the next schedule tick without a restart. Validation happens before these
-functions are called (``assets.settings``); the database's CHECK constraints
+functions are called (``domain.settings``); the database's CHECK constraints
 stay as the last line of defence.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assets.settings import SETTINGS, AccountChoiceError, SettingError, choose_account, validate_changes
-from resources.library_source import DEMO_ACCOUNT
+from domain.accounts import DEMO_ACCOUNT
+from domain.settings import SETTINGS, AccountChoiceError, SettingError, choose_account, validate_changes
 from resources.queries import sync as sync_queries
 
 # Shown beside the settings: the state the rate limit works from (not settable).

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assets.library_items import LibraryItem
+from domain.library_items import LibraryItem
 
 # Advisory-lock namespace of the write phase; the second key is the account's hash.
 SYNC_LOCK_NAMESPACE = 4_242_002

@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from assets.audible_book_matches import matcher_digest
-from assets.matching import MatchSettings
+from domain.matching import MatchSettings
 from resources.library_source import demo_library_payload
 from tests.support.sync import allow_next_sync, row_versions, run_sync
 

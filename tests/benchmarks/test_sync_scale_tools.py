@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assets.library_items import parse_library
-from assets.matching import BookIndex, TrackerBook
 from benchmarks.sync_scale import StatementCounter, change_progress
 from benchmarks.synthetic import generate
+from domain.library_items import parse_library
+from domain.matching import BookIndex, TrackerBook
 
 
 def test_generated_data_is_deterministic_and_has_the_isbn_fuzzy_absent_mix():

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from assets.settings import SETTINGS
+from domain.settings import SETTINGS
 from pipelines.cli import main
 from pipelines.definitions import defs
 from resources import build_resources

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assets.library_items import (
+from domain.library_items import (
     ASIN_PATTERN,
     MAX_TEXT_LENGTH,
     LibraryItem,
@@ -24,7 +24,7 @@ from assets.library_items import (
     parse_library,
     parse_library_item,
 )
-from assets.normalize import normalize_author, normalize_isbn, normalize_title
+from domain.normalize import normalize_author, normalize_isbn, normalize_title
 
 TEXT_FIELDS = (
     "title",

@@ -14,7 +14,7 @@ import pytest
 import respx
 import sqlalchemy as sa
 
-from assets.library_items import parse_library
+from domain.library_items import parse_library
 from resources import audible_api
 from resources.audible_api import (
     AudibleAuthMissing,

@@ -7,9 +7,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from pipelines.cli_auth import add_auth_parsers
-from pipelines.cli_match import add_match_parser, run_match
-from resources.library_source import DEMO_ACCOUNT
+from domain.accounts import DEMO_ACCOUNT
+from pipelines.cli.auth import add_auth_parsers
+from pipelines.cli.match import add_match_parser, run_match
 
 
 def _default_account(conn) -> str:
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_match_parser(commands)
     commands.choices["match"].set_defaults(func=run_match)
 
-    from pipelines.cli_config import add_config_parsers
+    from pipelines.cli.config import add_config_parsers
 
     add_config_parsers(commands)
 
@@ -73,7 +73,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

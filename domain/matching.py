@@ -40,8 +40,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
-from assets.library_items import LibraryItem
-from assets.normalize import (
+from domain.library_items import LibraryItem
+from domain.normalize import (
     Person,
     TitleInfo,
     normalize_isbn,

@@ -1,21 +1,18 @@
-"""What one lineage stage hands to the next, and how we show it to people.
+"""What one lineage stage hands to the next: the fetched library and the match decisions.
 
-Plain dataclasses and pandas, no Dagster or database import.
+Plain dataclasses, no Dagster or database import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from assets.library_items import LibraryItem
-
-# How many rows a Markdown table in asset metadata shows; the rest is counted.
-MAX_TABLE_ROWS = 25
+from domain.library_items import LibraryItem
 
 
 @dataclass(frozen=True)
@@ -53,25 +50,6 @@ def match_fingerprint(item: LibraryItem) -> str:
     return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def markdown_table(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, limit: int = MAX_TABLE_ROWS
-) -> str:
-    """A Markdown table of at most ``limit`` rows, saying how many were left out."""
-    if not rows:
-        return "_none_"
-    # tabulate directly rather than through a pandas frame: importing pandas cost a
-    # quarter of a second in every sync run that drew no chart.
-    from tabulate import tabulate
-
-    shown = [dict(row) for row in rows[:limit]]
-    if columns is not None:
-        shown = [{column: row.get(column) for column in columns} for row in shown]
-    text = tabulate(shown, headers="keys", tablefmt="pipe", showindex=False)
-    if len(rows) > limit:
-        text += f"\n\n_… and {len(rows) - limit} more_"
-    return text
-
-
 # A sync that changed nothing redraws the sync activity chart only when the drawing
 # is older than this (or from an earlier day): drawing it cost more than the rest of
 # such a sync, and the activity table next to it is current after every sync.
@@ -92,10 +70,3 @@ def activity_chart_due(
     return last_drawn_at.astimezone(timezone.utc).date() != now.astimezone(timezone.utc).date() or (
         now - last_drawn_at > ACTIVITY_CHART_MAX_AGE
     )
-
-
-def count_by(values: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts

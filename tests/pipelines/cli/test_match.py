@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli_match import add_match_parser, run_match
+from pipelines.cli.match import add_match_parser, run_match
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EVAL = REPO / "tests" / "data" / "matching_eval"
 
 LIBRARY = [
@@ -178,7 +178,7 @@ def test_preview_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_module_entry_point_runs_on_the_evaluation_set(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli_match", "match", "--library", str(EVAL / "library.json"),
+        [sys.executable, "-m", "pipelines.cli", "match", "--library", str(EVAL / "library.json"),
          "--books", str(EVAL / "books.csv"), "--json"],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip

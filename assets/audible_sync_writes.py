@@ -11,7 +11,8 @@ from contextlib import contextmanager
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.sync_model import LibrarySnapshot, MatchResults, markdown_table
+from domain.reports import markdown_table
+from domain.sync_results import LibrarySnapshot, MatchResults
 from resources import notify
 from resources.postgres import PostgresResource
 from resources.queries import maintenance, match_memo

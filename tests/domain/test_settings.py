@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.settings import (
+from domain.settings import (
     SETTINGS,
     AccountChoiceError,
     SettingError,

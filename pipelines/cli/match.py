@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from assets.library_items import LibraryShapeError, parse_library
-from assets.matching import BookIndex, MatchDecision, TrackerBook
+from domain.library_items import LibraryShapeError, parse_library
+from domain.matching import BookIndex, MatchDecision, TrackerBook
 
 EXIT_OK, EXIT_INPUT_ERROR = 0, 2
 
@@ -166,15 +166,3 @@ def run_match(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     else:
         out.write(format_table(decisions, {b.id: b for b in books}) + "\n")
     return EXIT_OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="audible-tracker")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    add_match_parser(subparsers)
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """Listening analytics shaped from plain rows with pandas (no Dagster, no database).
 
 Inputs are the rows of ``resources.queries.analytics``; outputs are DataFrames that
-``assets.analytics`` turns into charts and tables. Times are grouped in UTC.
+``assets.listening_charts`` turns into charts and tables. Times are grouped in UTC.
 
 Hours listened come from progress deltas: a title's runtime × the change of its
 percent complete between two syncs. The first record of a title has nothing

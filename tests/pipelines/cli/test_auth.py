@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from audible import Authenticator
 from cryptography.fernet import Fernet
 
-from pipelines.cli_auth import add_auth_parsers
+from pipelines.cli.auth import add_auth_parsers
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, generate_key
 from resources.queries import accounts
 from tests.fake_audible import (

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from assets import charts
+from domain import charts
 
 
 def test_progress_chart_draws_the_most_recently_active_books_and_names_the_total():

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from assets.conflict_review import (
+from domain.review import (
     NewBook,
     ReviewError,
     choose_account,

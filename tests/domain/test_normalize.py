@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.normalize import (
+from domain.normalize import (
     normalize_author,
     normalize_isbn,
     normalize_title,

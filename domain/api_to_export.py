@@ -2,7 +2,7 @@
 
 The API source must feed the same code path as an audible-cli export file, so
 this turns each API item into a dict with exactly the export's keys; the
-result then goes through ``assets.library_items.parse_library`` like a file.
+result then goes through ``domain.library_items.parse_library`` like a file.
 Pure Python: no Dagster, database or HTTP import, so it is tested in ms.
 """
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import httpx
 
+from domain.accounts import DEFAULT_ACCOUNT
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, CipherError, DecryptionFailed, generate_key
 from resources.queries import accounts as account_queries
 
-DEFAULT_ACCOUNT = "default"
 LOCALES = ("us", "uk", "de", "fr", "ca", "it", "au", "in", "jp", "es", "br")
 AMAZON_DEVICES_HINT = "Amazon → Account → Content and Devices → Devices"
 

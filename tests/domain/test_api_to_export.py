@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from assets.audible_items import (
+from domain.api_to_export import (
     EXPORT_KEYS,
     LIBRARY_RESPONSE_GROUPS,
     api_item_to_export,
     api_items_to_export,
 )
-from assets.library_items import parse_library
+from domain.library_items import parse_library
 
 # Shaped like a real `1.0/library` item with the response groups we request
 # (fields of other groups omitted).

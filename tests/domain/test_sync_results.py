@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assets.sync_model import ACTIVITY_CHART_MAX_AGE, activity_chart_due
+from domain.sync_results import ACTIVITY_CHART_MAX_AGE, activity_chart_due
 
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=timezone.utc)
 

@@ -3,7 +3,7 @@
 The settings are columns of ``audible_config``; the schedule and
 ``audible_can_sync()`` read them there on every tick, so a change applies at the
 next tick without restarting anything. Values are validated by
-``assets.settings``, the same code the Dagster job `update_audible_settings` uses.
+``domain.settings``, the same code the Dagster job `update_audible_settings` uses.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from assets.settings import (
+from domain.settings import (
     NOTIFY_WEBHOOK_ENV,
     SETTINGS,
     AccountChoiceError,

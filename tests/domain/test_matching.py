@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assets.library_items import LibraryItem
-from assets.matching import BookIndex, Candidate, MatchDecision, MatchSettings, TrackerBook, match_library
 from benchmarks.matching_eval import TARGETS, evaluate
+from domain.library_items import LibraryItem
+from domain.matching import BookIndex, Candidate, MatchDecision, MatchSettings, TrackerBook, match_library
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_EXPORT = REPO.parent / "shared" / "data" / "real-audible-export" / "library.tsv"

@@ -8,8 +8,8 @@ why not now?" with the same object `audible-tracker status` prints, computed by
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.settings import SETTINGS, format_value, sync_blocked
-from assets.sync_model import markdown_table
+from domain.reports import markdown_table
+from domain.settings import SETTINGS, format_value, sync_blocked
 from resources.queries import settings as q
 
 STATUS_CHECK_DESCRIPTION = (

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assets.normalize import normalize_isbn
-from assets.sync_model import markdown_table
+from domain.normalize import normalize_isbn
+from domain.reports import markdown_table
 
 BOOK_STATUSES = ("to_read", "reading", "finished", "dnf")
 RESOLVE_JOB = "resolve_audible_conflict"

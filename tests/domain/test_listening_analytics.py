@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from assets import charts
-from assets import listening_analytics as la
+from domain import charts
+from domain import listening_analytics as la
 
 
 def _at(day: int, month: int = 11) -> datetime:

@@ -8,15 +8,15 @@ Drawing them took as long as the rest of a sync that moved progress (importing
 pandas and matplotlib in a fresh run process, then the renders), and a chart
 that fails to draw must not fail the sync that wrote the data.
 
-SQL in ``resources.queries.analytics``, shaping in ``assets.listening_analytics``
-(pandas), drawing in ``assets.charts`` (matplotlib). Both are imported inside the
+SQL in ``resources.queries.analytics``, shaping in ``domain.listening_analytics``
+(pandas), drawing in ``domain.charts`` (matplotlib). Both are imported inside the
 assets: every `dagster` command, schedule tick and sensor loads this module, and
 pandas alone would add a third of a second to each.
 """
 
 import dagster as dg
 
-from assets.sync_model import markdown_table
+from domain.reports import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import analytics as q
 
@@ -34,8 +34,8 @@ def _read(postgres: PostgresResource, query, account: str) -> list[dict]:
 
 def _audible_progress_over_time(postgres: PostgresResource, account: str) -> dict:
     """Percent complete over time of the books the tracker has as 'reading', one line per book."""
-    from assets import charts
-    from assets import listening_analytics as la
+    from domain import charts
+    from domain import listening_analytics as la
 
     progress = la.progress_over_time(_read(postgres, q.progress_of_books_in_progress, account))
     latest = la.latest_progress(progress)
@@ -50,8 +50,8 @@ def _audible_progress_over_time(postgres: PostgresResource, account: str) -> dic
 
 def _audible_books_finished_per_month(postgres: PostgresResource, account: str) -> dict:
     """Tracker books finished per month, dated by the sync that first saw them finished on Audible."""
-    from assets import charts
-    from assets import listening_analytics as la
+    from domain import charts
+    from domain import listening_analytics as la
 
     monthly = la.finished_per_month(_read(postgres, q.finished_books, account))
     return {
@@ -74,8 +74,8 @@ def _audible_books_finished_per_month(postgres: PostgresResource, account: str) 
 def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -> dict:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
     between syncs. A title's first record counts as listened before tracking began."""
-    from assets import charts
-    from assets import listening_analytics as la
+    from domain import charts
+    from domain import listening_analytics as la
 
     rows = _read(postgres, q.progress_points_with_runtime, account)
     weekly = la.hours_per_week(rows)
@@ -148,8 +148,8 @@ LISTENING_CHART_KEYS = tuple(_HISTORY_CHARTS)
 def sync_activity_chart(rows: list[dict], account: str) -> dict:
     """Metadata of audible_sync_activity_chart, from the audible_sync_activity view's rows
     (drawn in the stats step, which reads those rows anyway)."""
-    from assets import charts
-    from assets import listening_analytics as la
+    from domain import charts
+    from domain import listening_analytics as la
 
     activity = la.sync_activity(rows)
     return {

@@ -1,0 +1,1 @@
+"""The pure domain: everything with no Dagster, SQLAlchemy, psycopg or httpx import."""
