@@ -1,12 +1,13 @@
 """`audible-tracker match`: preview matching decisions offline; writes nothing.
 
-    audible-tracker match --library LIB.json --books BOOKS.csv [--json]
+    audible-tracker match --library LIBRARY --books BOOKS.csv [--json]
 
-LIB.json is an audible-cli `library export --format json` file; BOOKS.csv has a
-header with at least `id,title` (`author`, `isbn` optional). With --json the
-decisions are printed as a JSON array in library order, otherwise as a table.
-Problems with the input files go to stderr as one line and exit with code 2;
-single unreadable library records are reported as warnings and skipped.
+LIBRARY is an audible-cli `library export` file in any of its formats (TSV, its
+default, CSV or JSON; recognised from the content). BOOKS.csv has a header with
+at least `id,title` (`author`, `isbn` optional). With --json the decisions are
+printed as a JSON array in library order, otherwise as a table. Problems with
+the input files go to stderr as one line and exit with code 2; single
+unreadable library records are reported as warnings and skipped.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from domain.export_formats import decode_export
 from domain.library_items import LibraryShapeError, parse_library
 from domain.matching import BookIndex, MatchDecision, TrackerBook
 
@@ -35,7 +38,9 @@ def add_match_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="preview how library items would be matched to tracker books (writes nothing)",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("--library", required=True, type=Path, help="audible-cli library export (JSON)")
+    parser.add_argument(
+        "--library", required=True, type=Path, help="audible-cli library export (TSV, CSV or JSON)"
+    )
     parser.add_argument(
         "--books", required=True, type=Path, help="tracker books CSV with id,title[,author,isbn]"
     )
@@ -46,36 +51,96 @@ def add_match_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def load_library_file(path: Path, warn: TextIO):
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read library file {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"library file {path} is not UTF-8 text") from None
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"library file {path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    # A record without a title key is a malformed export, not an untitled book: reject it
-    # with the field named. A title that is present but empty is matched (as unmatched).
-    missing_title: set[int] = set()
-    if isinstance(payload, list):
-        for index, raw in enumerate(payload):
-            if isinstance(raw, dict) and "title" not in raw and "asin" in raw:
-                missing_title.add(index)
-    try:
-        parsed = parse_library(
-            [r for i, r in enumerate(payload) if i not in missing_title] if missing_title else payload
+        export = decode_export(raw, f"library file {path}")
+        # A record without a title is a malformed export, not an untitled book: reject it
+        # with the field named. A title that is present but empty is matched (as unmatched).
+        records = export.records
+        missing_title: set[int] = set()
+        if isinstance(records, list):
+            missing_title = {
+                index
+                for index, raw_item in enumerate(records)
+                if isinstance(raw_item, dict) and "title" not in raw_item and "asin" in raw_item
+            }
+        kept = (
+            [index for index in range(len(records)) if index not in missing_title] if missing_title else None
         )
+        if kept is not None:
+            export = replace(
+                export,
+                records=[records[i] for i in kept],
+                lines=tuple(export.lines[i] for i in kept) if export.lines else None,
+            )
+        parsed = parse_library(export)
     except LibraryShapeError as error:
-        raise InputError(f"library file {path}: {error}") from None
+        message = str(error)
+        raise InputError(
+            message if message.startswith("library file") else f"library file {path}: {message}"
+        ) from None
     for index in sorted(missing_title):
-        asin = str(payload[index].get("asin", ""))[:20]
+        asin = str(records[index].get("asin", ""))[:20]
         print(f"warning: library item #{index} (asin {asin!r}): field 'title' is missing; skipped", file=warn)
     for rejected in parsed.rejected:
         print(f"warning: {rejected}; skipped", file=warn)
     return parsed.items
+
+
+BOOK_COLUMNS = ("id", "title", "author", "isbn")
+
+
+def _book_rows(reader, path: Path):
+    """(first line, row) of each record; a quote left open is named by the line it opens on."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise InputError(
+                    f"books file {path}, line {line}: a quoted field opened on this line is never "
+                    "closed (unbalanced '\"')"
+                ) from None
+            raise InputError(f"books file {path}, line {line}: not a readable CSV row ({error})") from None
+        spans = reader.line_num > line
+        if spans and any("\n" in (row.get(name) or "") for name in BOOK_COLUMNS):
+            raise InputError(
+                f"books file {path}, line {line}: the row runs on to line {reader.line_num}; "
+                f"a quote opened on line {line} is probably not closed"
+            )
+        if None in row:
+            raise InputError(
+                f"books file {path}, line {line}: {len(reader.fieldnames) + len(row[None])} fields "
+                f"where the header has {len(reader.fieldnames)}"
+            )
+        yield line, row
+
+
+def _book(row: dict, line: int, path: Path, seen: set[int]) -> TrackerBook:
+    raw_id = (row.get("id") or "").strip()
+    try:
+        book_id = int(raw_id)
+    except ValueError:
+        raise InputError(
+            f"books file {path}, row at line {line}: field 'id' must be an integer, got {raw_id[:40]!r}"
+        ) from None
+    if book_id in seen:
+        raise InputError(f"books file {path}, row at line {line}: field 'id' {book_id} appears twice")
+    seen.add(book_id)
+    title = (row.get("title") or "").strip()
+    if not title:
+        raise InputError(f"books file {path}, row at line {line}: field 'title' is empty")
+    return TrackerBook(
+        id=book_id,
+        title=title,
+        author=(row.get("author") or "").strip() or None,
+        isbn=(row.get("isbn") or "").strip() or None,
+    )
 
 
 def load_books_file(path: Path) -> list[TrackerBook]:
@@ -84,9 +149,10 @@ def load_books_file(path: Path) -> list[TrackerBook]:
     except OSError as error:
         raise InputError(f"cannot read books file {path}: {error.strerror or error}") from None
     books: list[TrackerBook] = []
+    seen: set[int] = set()
     with handle:
         try:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, strict=True)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [name for name in ("id", "title") if name not in header]
             if missing:
@@ -95,34 +161,11 @@ def load_books_file(path: Path) -> list[TrackerBook]:
                     f"(missing {', '.join(missing)}; found {', '.join(header) or 'no header'})"
                 )
             reader.fieldnames = header
-            seen: set[int] = set()
-            for row in reader:
-                line = reader.line_num
-                raw_id = (row.get("id") or "").strip()
-                try:
-                    book_id = int(raw_id)
-                except ValueError:
-                    raise InputError(
-                        f"books file {path}, row at line {line}: field 'id' must be an integer, got {raw_id[:40]!r}"
-                    ) from None
-                if book_id in seen:
-                    raise InputError(
-                        f"books file {path}, row at line {line}: field 'id' {book_id} appears twice"
-                    )
-                seen.add(book_id)
-                title = (row.get("title") or "").strip()
-                if not title:
-                    raise InputError(f"books file {path}, row at line {line}: field 'title' is empty")
-                books.append(
-                    TrackerBook(
-                        id=book_id,
-                        title=title,
-                        author=(row.get("author") or "").strip() or None,
-                        isbn=(row.get("isbn") or "").strip() or None,
-                    )
-                )
+            for line, row in _book_rows(reader, path):
+                if any((value or "").strip() for key, value in row.items() if key is not None):
+                    books.append(_book(row, line, path, seen))
         except csv.Error as error:
-            raise InputError(f"books file {path}: not a readable CSV ({error})") from None
+            raise InputError(f"books file {path}, header: not a readable CSV row ({error})") from None
         except UnicodeDecodeError:
             raise InputError(f"books file {path} is not UTF-8 text") from None
     return books
