@@ -154,11 +154,14 @@ def database_target(database_url: str | None = None) -> DatabaseTarget:
 
 
 def _server_reason(message: str) -> str:
-    """The server's or the driver's own reason, first line, without the connection preamble."""
-    first = message.strip().splitlines()[0] if message.strip() else ""
+    """The server's or the driver's own reason (and its DETAIL line), without the connection preamble."""
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else ""
     if "failed: " in first:
         first = first.rsplit("failed: ", 1)[1]
-    return first.strip().rstrip(".")[:200]
+    reason = first.strip().rstrip(".")[:200]
+    detail = next((line.split(":", 1)[1].strip() for line in lines[1:] if line.startswith("DETAIL:")), "")
+    return f"{reason} ({detail.rstrip('.')[:200]})" if detail else reason
 
 
 def _database_line(link: ErrorLink, target: DatabaseTarget) -> str | None:

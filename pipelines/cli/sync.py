@@ -395,7 +395,8 @@ def summary_text(summary: SyncSummary) -> str:
 
 
 def _report_failure(args: argparse.Namespace, failure: FailedRun, run_id: str) -> int:
-    print(f"error: {failure.line}", file=sys.stderr)
+    interrupted = failure.exit_code == EXIT_INTERRUPTED
+    print(failure.line if interrupted else f"error: {failure.line}", file=sys.stderr)
     if getattr(args, "debug", False) and failure.detail and failure.detail != failure.line:
         print(failure.detail, file=sys.stderr)
     if args.json:
