@@ -164,10 +164,8 @@ def _server_reason(message: str) -> str:
     return f"{reason} ({detail.rstrip('.')[:200]})" if detail else reason
 
 
-def _database_line(link: ErrorLink, target: DatabaseTarget) -> str | None:
-    text = link.message.lower()
+def _login_or_database_line(text: str, target: DatabaseTarget, database: str) -> str | None:
     where, env = target.where, DATABASE_URL_ENV
-    database = f"database {target.database!r}" if target.database else "the database"
     if "password authentication failed" in text or ("role" in text and "does not exist" in text):
         user = f"user {target.user!r}" if target.user else "the user"
         return (
@@ -179,21 +177,26 @@ def _database_line(link: ErrorLink, target: DatabaseTarget) -> str | None:
             f"{where} has no {database}; create it (createdb {target.database or 'NAME'}) "
             f"or point {env} at an existing database"
         )
+    return None
+
+
+def _database_line(link: ErrorLink, target: DatabaseTarget) -> str | None:
+    text = link.message.lower()
+    where, env = target.where, DATABASE_URL_ENV
+    database = f"database {target.database!r}" if target.database else "the database"
+    line = _login_or_database_line(text, target, database)
+    if line:
+        return line
+    reason = _server_reason(link.message)
     if any(marker in text for marker in _UNREACHABLE):
-        return (
-            f"cannot reach {where} ({database}): {_server_reason(link.message)}; "
-            f"is the server running, and is {env} right?"
-        )
+        return f"cannot reach {where} ({database}): {reason}; is the server running, and is {env} right?"
     if link.sqlstate == "42501" or "permission denied" in text:
         user = f"user {target.user!r}" if target.user else "the database user"
-        return (
-            f"{where}: {user} may not do what the sync needs ({_server_reason(link.message)}); "
-            f"grant it, or use another user in {env}"
-        )
+        return f"{where}: {user} may not do what the sync needs ({reason}); grant it, or use another user in {env}"
     if (link.sqlstate or "").startswith("42") or _TRACKER_TABLE.search(link.message):
         return (
-            f"the tracker's tables in {database} ({where}) do not fit the sync: "
-            f"{_server_reason(link.message)}; `audible-tracker tracker check` lists what to change"
+            f"the tracker's tables in {database} ({where}) do not fit the sync: {reason}; "
+            "`audible-tracker tracker check` lists what to change"
         )
     return None
 

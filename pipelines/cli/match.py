@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from domain.export_formats import decode_export
+from domain.export_formats import LibraryExport, decode_export
 from domain.library_items import LibraryShapeError, parse_library
 from domain.matching import BookIndex, MatchDecision, TrackerBook
 
@@ -49,41 +49,44 @@ def add_match_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     return parser
 
 
+def _without_untitled(export: LibraryExport) -> tuple[LibraryExport, list[str]]:
+    """The export less its records that have no title at all, and a warning for each.
+
+    A record without a title is a malformed export, not an untitled book: it is
+    rejected with the field named. A title that is present but empty is matched
+    (as unmatched). TSV and CSV always have the column (their header is checked).
+    """
+    records = export.records
+    if not isinstance(records, list):
+        return export, []
+    untitled = {i for i, r in enumerate(records) if isinstance(r, dict) and "title" not in r and "asin" in r}
+    if not untitled:
+        return export, []
+    warnings = [
+        f"warning: library item #{i} (asin {str(records[i].get('asin', ''))[:20]!r}): "
+        "field 'title' is missing; skipped"
+        for i in sorted(untitled)
+    ]
+    kept = [i for i in range(len(records)) if i not in untitled]
+    lines = tuple(export.lines[i] for i in kept) if export.lines else None
+    return replace(export, records=[records[i] for i in kept], lines=lines), warnings
+
+
 def load_library_file(path: Path, warn: TextIO):
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read library file {path}: {error.strerror or error}") from None
     try:
-        export = decode_export(raw, f"library file {path}")
-        # A record without a title is a malformed export, not an untitled book: reject it
-        # with the field named. A title that is present but empty is matched (as unmatched).
-        records = export.records
-        missing_title: set[int] = set()
-        if isinstance(records, list):
-            missing_title = {
-                index
-                for index, raw_item in enumerate(records)
-                if isinstance(raw_item, dict) and "title" not in raw_item and "asin" in raw_item
-            }
-        kept = (
-            [index for index in range(len(records)) if index not in missing_title] if missing_title else None
-        )
-        if kept is not None:
-            export = replace(
-                export,
-                records=[records[i] for i in kept],
-                lines=tuple(export.lines[i] for i in kept) if export.lines else None,
-            )
+        export, warnings = _without_untitled(decode_export(raw, f"library file {path}"))
         parsed = parse_library(export)
     except LibraryShapeError as error:
         message = str(error)
         raise InputError(
             message if message.startswith("library file") else f"library file {path}: {message}"
         ) from None
-    for index in sorted(missing_title):
-        asin = str(records[index].get("asin", ""))[:20]
-        print(f"warning: library item #{index} (asin {asin!r}): field 'title' is missing; skipped", file=warn)
+    for warning in warnings:
+        print(warning, file=warn)
     for rejected in parsed.rejected:
         print(f"warning: {rejected}; skipped", file=warn)
     return parsed.items
@@ -143,6 +146,17 @@ def _book(row: dict, line: int, path: Path, seen: set[int]) -> TrackerBook:
     )
 
 
+def _book_header(reader: csv.DictReader, path: Path) -> list[str]:
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [name for name in ("id", "title") if name not in header]
+    if missing:
+        raise InputError(
+            f"books file {path}: the header must have columns id and title "
+            f"(missing {', '.join(missing)}; found {', '.join(header) or 'no header'})"
+        )
+    return header
+
+
 def load_books_file(path: Path) -> list[TrackerBook]:
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -153,14 +167,7 @@ def load_books_file(path: Path) -> list[TrackerBook]:
     with handle:
         try:
             reader = csv.DictReader(handle, strict=True)
-            header = [h.strip().lower() for h in (reader.fieldnames or [])]
-            missing = [name for name in ("id", "title") if name not in header]
-            if missing:
-                raise InputError(
-                    f"books file {path}: the header must have columns id and title "
-                    f"(missing {', '.join(missing)}; found {', '.join(header) or 'no header'})"
-                )
-            reader.fieldnames = header
+            reader.fieldnames = _book_header(reader, path)
             for line, row in _book_rows(reader, path):
                 if any((value or "").strip() for key, value in row.items() if key is not None):
                     books.append(_book(row, line, path, seen))
@@ -171,18 +178,25 @@ def load_books_file(path: Path) -> list[TrackerBook]:
     return books
 
 
+def _book_cell(decision: MatchDecision, books: dict[int, TrackerBook]) -> str:
+    """The linked book, or the best candidate marked with '?'; '-' when there is none."""
+    linked = decision.decision == "linked"
+    best = decision.candidates[0].book_id if decision.candidates else None
+    book_id = decision.book_id if linked else best
+    if book_id is None:
+        return "-"
+    title = books[book_id].title if book_id in books else "?"
+    title = title if len(title) <= 40 else title[:39] + "…"
+    return f"{book_id} {title}" + ("" if linked else " ?")
+
+
 def format_table(decisions: Sequence[MatchDecision], books: dict[int, TrackerBook]) -> str:
     """A plain aligned table: asin, decision, book, method, confidence, reason."""
     rows = [("ASIN", "DECISION", "BOOK", "METHOD", "CONF", "REASON")]
     for d in decisions:
-        book_id = d.book_id if d.decision == "linked" else (d.candidates[0].book_id if d.candidates else None)
-        if book_id is None:
-            book = "-"
-        else:
-            title = books[book_id].title if book_id in books else "?"
-            title = title if len(title) <= 40 else title[:39] + "…"
-            book = f"{book_id} {title}" + ("" if d.decision == "linked" else " ?")
-        rows.append((d.asin, d.decision, book, d.method or "-", f"{d.confidence:.3f}", d.reason))
+        rows.append(
+            (d.asin, d.decision, _book_cell(d, books), d.method or "-", f"{d.confidence:.3f}", d.reason)
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:5])) + "  " + r[5] for r in rows]
     counts = {k: sum(1 for d in decisions if d.decision == k) for k in ("linked", "conflict", "unmatched")}

@@ -162,8 +162,8 @@ class SyncProgress:
             return
         matched = _MATCHED.match(message)
         if matched:
-            count, books, decisions = matched.groups()
-            self._show(f"Matched {count} titles against {books} tracker books: {decisions}")
+            count, _, decisions = matched.groups()
+            self._show(f"Matched {count} titles: {decisions}")
 
 
 # -- running the job -----------------------------------------------------------------------
