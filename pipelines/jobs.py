@@ -6,8 +6,7 @@ from assets.listening_charts import LISTENING_CHART_KEYS
 from pipelines.cli.errors import exception_line
 from pipelines.console_log import SYNC_CONSOLE_CONFIG
 from resources.postgres import PostgresResource
-from resources.queries import maintenance
-from resources.queries import sync as q
+from resources.queries import sync_logs as sync_logs_sql
 
 # Every sync run carries this tag, manual UI runs included: a run-queue limit of 1 on it queues
 # all syncs behind each other (pipelines/dagster_concurrency.yaml shows it and the per-account one).
@@ -30,7 +29,7 @@ def mark_sync_log_failed(context: dg.HookContext) -> None:
     )
     try:
         with postgres.get_engine().begin() as conn:
-            q.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
+            sync_logs_sql.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
     except Exception as hook_error:
         reason = exception_line(hook_error) or type(hook_error).__name__
         context.log.warning(
@@ -38,7 +37,7 @@ def mark_sync_log_failed(context: dg.HookContext) -> None:
             "a row left 'running' is closed by the next sync"
         )
     finally:
-        maintenance.release_running_sync_log(context.run_id)
+        sync_logs_sql.release_running_sync_log(context.run_id)
 
 
 LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)

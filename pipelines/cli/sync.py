@@ -192,10 +192,10 @@ def choose_sync_account(database_url: str | None, requested: str | None) -> str 
     """The account named (it must exist), else the only configured one; None lets the job choose."""
     from domain.settings import AccountChoiceError, choose_account
     from resources.postgres import get_engine
-    from resources.queries import sync as q
+    from resources.queries import accounts as accounts_sql
 
     with get_engine(database_url).connect() as conn:
-        configured, real = q.all_accounts(conn), q.syncable_accounts(conn)
+        configured, real = accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn)
     if not requested and len(real) <= 1:
         return real[0] if real else None
     try:
@@ -308,22 +308,22 @@ def _interrupted(result: Any) -> bool:
 
 def _sync_log_row(run_id: str) -> Any:
     from resources.postgres import get_engine
-    from resources.queries import sync as q
+    from resources.queries import sync_logs as sync_logs_sql
 
     try:
         with get_engine().connect() as conn:
-            return q.sync_log_for_run(conn, run_id)
+            return sync_logs_sql.sync_log_for_run(conn, run_id)
     except Exception:  # the database that just failed the run may still be away
         return None
 
 
 def _refusal(log: Any) -> FailedRun:
     from resources.postgres import get_engine
-    from resources.queries import sync as q
+    from resources.queries import sync_logs as sync_logs_sql
 
     reason = (log.error or "the rate limit said no").rstrip(".")
     with get_engine().connect() as conn:
-        permission = q.can_sync(conn, log.account)
+        permission = sync_logs_sql.can_sync(conn, log.account)
     line = f"sync of account {log.account!r} refused: {reason}"
     if permission.next_allowed_sync and "next allowed" not in reason:
         line += f"; next allowed sync at {permission.next_allowed_sync:%Y-%m-%d %H:%M %Z}"
@@ -356,19 +356,18 @@ def failed_run(result: Any, run_id: str) -> FailedRun:
 def close_interrupted_sync(run_id: str) -> bool:
     """Close the run's sync log row if the interrupt left it open; True when the writes had committed."""
     from resources.postgres import get_engine
-    from resources.queries import maintenance
-    from resources.queries import sync as q
+    from resources.queries import sync_logs as sync_logs_sql
 
     try:
         with get_engine().begin() as conn:
-            q.fail_running_sync_log(
+            sync_logs_sql.fail_running_sync_log(
                 conn, run_id, "interrupted (Ctrl-C); none of this sync's writes were kept"
             )
-            log = q.sync_log_for_run(conn, run_id)
+            log = sync_logs_sql.sync_log_for_run(conn, run_id)
     except Exception:
         return False  # the process ends next: the next sync marks the row abandoned
     finally:
-        maintenance.release_running_sync_log(run_id)
+        sync_logs_sql.release_running_sync_log(run_id)
     return log is not None and log.status == "success"
 
 

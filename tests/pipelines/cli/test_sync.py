@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from resources.queries import sync as sync_q
+from resources.queries import accounts as accounts_sql
 from tests.reliability.processes import backend_pid, paused_writer, prepare_tracker, sync_logs, wait_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -175,7 +175,7 @@ def test_ctrl_c_mid_sync_keeps_nothing(database_url, engine, tmp_path):
 def test_the_account_must_be_clear(database_url, engine, tmp_path, args, message):
     with engine.begin() as conn:
         for account in ("alice", "bob"):
-            sync_q.ensure_account(conn, account, "file")
+            accounts_sql.ensure_account(conn, account, "file")
 
     done = sync(_env(database_url, tmp_path / "home"), *args)
 
