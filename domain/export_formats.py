@@ -115,7 +115,7 @@ def _parse_json(text: str, name: str) -> Any:
         return json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as error:
         raise ExportFormatError(
-            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
 
 

@@ -136,7 +136,7 @@ def test_a_row_with_the_wrong_number_of_fields_is_an_error_naming_the_line():
         ("id,title,author\n1,Dune,Frank Herbert\n", "header has no 'asin' column"),
         ("asin\tasin\ttitle\nB0000000C1\tx\ty\n", "'asin' appears twice"),
         ("just some words\n", "not an audible-cli library export"),
-        ('[{"asin": "B0000000C1", "title": }]', r"not valid JSON \(line 1, column 34: Expecting value"),
+        ('[{"asin": "B0000000C1", "title": }]', r"is not JSON \(line 1, column 34: Expecting value"),
     ],
 )
 def test_files_that_are_not_exports_are_refused_with_the_reason(text, message):
