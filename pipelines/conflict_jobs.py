@@ -22,6 +22,7 @@ import getpass
 from typing import Any
 
 import dagster as dg
+from pydantic import ConfigDict
 
 from domain.library_items import LibraryItem
 from domain.reports import markdown_table
@@ -41,61 +42,86 @@ from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql
 from resources.queries import progress as progress_sql
 
+# Launchpad descriptions come from the docstring under each field.
+_DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
+
 
 class BookData(dg.Config):
     """A tracker book to create, as in the seed's books table."""
 
+    model_config = _DOCUMENTED
+
     title: str
+    """The book's title, as the tracker should show it (required, not empty)."""
     author: str | None = None
+    """Author(s), "First Last", several joined by ", " (optional)."""
     isbn: str | None = None
+    """ISBN-10 or ISBN-13, hyphens and spaces allowed (optional)."""
     status: str = "to_read"
     """to_read, reading, finished or dnf (progress from Audible is applied right after)."""
 
 
 class ResolveConflictConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     conflict_id: int
     """The conflict to resolve (the conflict_id column of the unresolved_conflicts check)."""
     book_id: int | None = None
-    """Link the title to this existing tracker book."""
+    """Link the title to this existing tracker book (an id of the books table)."""
     create_new: bool = False
     """Create a new tracker book from book_data and link the title to it."""
     book_data: BookData | None = None
+    """The book to create when create_new is true."""
     ignore: bool = False
     """Leave the title unmapped; it comes back only if its Audible title/authors/series/ISBN change."""
     resolved_by: str | None = None
-    """Who decided (default: the run's user, else the operating-system user)."""
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class LinkBookConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
-    """An ASIN from the account's last synced library."""
+    """An ASIN from the account's last synced library: 10 letters or digits, any case."""
     book_id: int | None = None
+    """The existing tracker book to link it to (an id of the books table)."""
     create_new: bool = False
     """Create a new tracker book from book_data and link the ASIN to it (for titles absent from the tracker)."""
     book_data: BookData | None = None
+    """The book to create when create_new is true."""
     account: str | None = None
     """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class UnlinkBookConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
+    """The ASIN whose mapping(s) to remove: 10 letters or digits, any case."""
     book_id: int | None = None
     """Remove only the mapping to this book (default: every mapping of the ASIN)."""
     rematch: bool = False
     """Let the next sync match the title again. By default an unlinked title stays unmapped until its
     Audible title/authors/series/ISBN change, so the sync does not link back what was just removed."""
     account: str | None = None
+    """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class MappingSyncConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
+    """The mapped ASIN: 10 letters or digits, any case."""
     enabled: bool
     """true: progress of this title goes to the book again (applied at once); false: the book is left alone."""
     book_id: int | None = None
     """Needed when the ASIN is mapped to several books (a shared account)."""
     account: str | None = None
+    """Audible account; empty means the only configured one."""
 
 
 def _refuse(message: str) -> dg.Failure:
