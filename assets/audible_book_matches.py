@@ -8,7 +8,7 @@ import dagster as dg
 
 from domain import matching, normalize
 from domain.matching import BookIndex, MatchSettings, TrackerBook
-from domain.reports import count_by, markdown_table
+from domain.reports import count_by, decision_counts, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
 from resources.postgres import PostgresResource
 from resources.queries import books as books_sql
@@ -81,7 +81,7 @@ def audible_book_matches(
     titles = {item.asin: item.title for item in to_match}
     context.log.info(
         f"Matched {len(to_match)} unmapped titles against {len(books)} tracker books: "
-        + (", ".join(f"{n} {d}" for d, n in sorted(counts.items())) or "nothing to do")
+        + (decision_counts(counts) or "nothing to do")
     )
     results = MatchResults(
         account=account,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import dagster as dg
 import sqlalchemy as sa
 
-from domain.reports import markdown_table
+from domain.reports import counted, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults
 from resources import notify
 from resources.postgres import PostgresResource
@@ -129,8 +129,9 @@ def audible_sync_writes(
 
     titles = {item.asin: item.title for item in audible_library.items}
     context.log.info(
-        f"Account {account!r}: {len(new_mappings)} new mappings, {len(opened)} conflicts opened, "
-        f"{progress['books_updated']} books updated, {progress['history_rows']} history rows"
+        f"Account {account!r}: {counted(len(new_mappings), 'new mapping')}, "
+        f"{counted(len(opened), 'conflict')} opened, {counted(progress['books_updated'], 'book')} updated, "
+        f"{counted(progress['history_rows'], 'history row')}"
     )
     yield dg.MaterializeResult(
         asset_key="audible_book_mappings",

@@ -24,6 +24,7 @@ from typing import TextIO
 from domain.export_formats import LibraryExport, decode_export
 from domain.library_items import LibraryShapeError, parse_library
 from domain.matching import BookIndex, MatchDecision, TrackerBook
+from domain.reports import counted
 
 EXIT_OK, EXIT_INPUT_ERROR = 0, 2
 
@@ -201,8 +202,9 @@ def format_table(decisions: Sequence[MatchDecision], books: dict[int, TrackerBoo
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:5])) + "  " + r[5] for r in rows]
     counts = {k: sum(1 for d in decisions if d.decision == k) for k in ("linked", "conflict", "unmatched")}
     lines.append(
-        f"\n{len(decisions)} items: {counts['linked']} linked, {counts['conflict']} conflicts, "
-        f"{counts['unmatched']} unmatched (preview only: nothing was written)"
+        f"\n{counted(len(decisions), 'item')}: {counts['linked']} linked, "
+        f"{counted(counts['conflict'], 'conflict')}, {counts['unmatched']} unmatched "
+        "(preview only: nothing was written)"
     )
     return "\n".join(lines)
 
