@@ -73,7 +73,7 @@ def _audible_books_finished_per_month(postgres: PostgresResource, account: str) 
 
 def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -> dict:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
-    between syncs. A title's first record counts as listened before tracking began."""
+    between syncs. What was listened before a title's first sync is counted apart, not drawn in a week."""
     from domain import charts
     from domain import listening_analytics as la
 
@@ -88,15 +88,7 @@ def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -
         "weeks": dg.MetadataValue.int(len(weekly)),
         "titles_without_runtime": dg.MetadataValue.int(la.titles_without_runtime(rows)),
         "chart": dg.MetadataValue.md(
-            charts.stacked_bar_chart(
-                list(weekly["week"]),
-                {
-                    "tracked": weekly["hours_tracked"],
-                    "before tracking": weekly["hours_before_tracking"],
-                },
-                "hours",
-                "hours listened per week",
-            )
+            charts.hours_per_week_chart(list(weekly["week"]), list(weekly["hours_tracked"]), before)
         ),
         "per_week": dg.MetadataValue.md(markdown_table(weekly.iloc[::-1].to_dict("records"), limit=26)),
     }
