@@ -1,9 +1,9 @@
 """Stage 6b: listening analytics for people, as charts and tables in asset metadata.
 
 The three charts drawn from the progress history are not part of the sync run:
-they are drawn in a run of their own, launched by Dagster's declarative
-automation whenever a sync appended history (sensor
-``audible_listening_charts_automation``), or by the ``audible_charts`` job.
+they are drawn by the ``audible_charts`` job, in a run of its own, which the
+sensor ``audible_listening_charts_automation`` launches whenever a sync appended
+history.
 Drawing them took as long as the rest of a sync that moved progress (importing
 pandas and matplotlib in a fresh run process, then the renders), and a chart
 that fails to draw must not fail the sync that wrote the data.
@@ -20,9 +20,8 @@ from domain.reports import markdown_table
 from resources.postgres import PostgresResource
 from resources.queries import analytics as q
 
-# Drawn from the progress history, and only when it changed: the automation condition
-# requests them once audible_progress_history has been materialized since their last
-# drawing (a sync that appended no history does not materialize it).
+# Drawn from the progress history, and only when it changed: the sensor launches them
+# once rows were appended to it since their last drawing.
 _DEPS = ["audible_progress_history"]
 _KINDS = {"postgres", "pandas"}
 
@@ -117,7 +116,6 @@ class ListeningChartsConfig(dg.Config):
             deps=_DEPS,
             kinds=_KINDS,
             description=" ".join(chart.__doc__.split()),
-            automation_condition=dg.AutomationCondition.eager(),
         )
         for key, chart in _HISTORY_CHARTS.items()
     ],
