@@ -80,7 +80,7 @@ def add_sync_parser(commands: Any) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "sync",
         help="sync the Audible library into the tracker now (runs the audible_sync job)",
-        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        description="Run the audible_sync job now: show its progress, then print what it did.",
         epilog=(
             "exit codes: 0 synced, 1 failed, 2 usage error, 3 refused by the rate limit or a pause, "
             "130 interrupted"
