@@ -98,6 +98,7 @@ def audible_library(
     )
 
     api_calls = 0
+    page_size: int | None = None
     if source == "api":
         try:
             fetched = audible.fetch_library(engine, account, context.log)
@@ -105,10 +106,16 @@ def audible_library(
             # The calls spent on a failed fetch still count against Audible's patience.
             with engine.begin() as conn:
                 q.update_sync_log_fetch(
-                    conn, log_id, source=source, fetched=0, rejected=0, api_calls=error.api_calls
+                    conn,
+                    log_id,
+                    source=source,
+                    fetched=0,
+                    rejected=0,
+                    api_calls=error.api_calls,
+                    page_size=error.page_size,
                 )
             raise
-        payload, api_calls = fetched.items, fetched.api_calls
+        payload, api_calls, page_size = fetched.items, fetched.api_calls, fetched.page_size
     else:
         payload = library_source.load_payload(source)
     try:
@@ -126,6 +133,7 @@ def audible_library(
             fetched=len(parsed.items),
             rejected=len(parsed.rejected),
             api_calls=api_calls,
+            page_size=page_size,
         )
     snapshot = LibrarySnapshot(
         account=account,

@@ -159,7 +159,7 @@ def test_failed_api_sync_is_logged_clearly_without_secrets(
             library_source="auto",
             instance=instance,
             raise_on_error=False,
-            audible=AudibleResource(max_retries=2, backoff_seconds=0),
+            audible=AudibleResource(max_retries=2, backoff_seconds=0, page_size=500),
         )
     assert not result.success and library.call_count == 3
 
