@@ -205,6 +205,14 @@ def library_item(
     }
 
 
+def as_served(item: dict[str, Any], response_groups: str) -> dict[str, Any]:
+    """The item as Audible sends it for these response groups: the other groups' keys are absent."""
+    keys = set(ALWAYS_RETURNED_KEYS)
+    for group in response_groups.split(","):
+        keys.update(GROUP_KEYS.get(group.strip(), ()))
+    return {k: v for k, v in item.items() if k in keys}
+
+
 def library_page(items: list[dict[str, Any]], total: int) -> httpx.Response:
     return httpx.Response(
         200,
@@ -253,7 +261,9 @@ class FakeLibrary:
         if self.max_page_size is not None and size > self.max_page_size:
             response = httpx.Response(self.too_large_status, json={"message": "Request timed out"})
         else:
-            response = library_page(self.items[(page - 1) * size : page * size], len(self.items))
+            groups = request.url.params.get("response_groups", "")
+            chunk = [as_served(item, groups) for item in self.items[(page - 1) * size : page * size]]
+            response = library_page(chunk, len(self.items))
         change = self.after_request.pop(len(self.requests), None)
         if change is not None:
             change(self.items)
