@@ -11,8 +11,10 @@ from domain.matching import BookIndex, MatchSettings, TrackerBook
 from domain.reports import count_by, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
 from resources.postgres import PostgresResource
+from resources.queries import books as books_sql
+from resources.queries import conflicts as conflicts_sql
+from resources.queries import mappings as mappings_sql
 from resources.queries import match_memo
-from resources.queries import sync as q
 
 
 @lru_cache(maxsize=8)
@@ -61,8 +63,8 @@ def audible_book_matches(
     settings = MatchSettings()
     fingerprints = {item.asin: match_fingerprint(item) for item in audible_library.items}
     with postgres.get_engine().connect() as conn:
-        mapped = q.mapped_asins(conn, account)
-        ignored = q.ignored_fingerprints(conn, account)
+        mapped = mappings_sql.mapped_asins(conn, account)
+        ignored = conflicts_sql.ignored_fingerprints(conn, account)
         unmapped = [item for item in audible_library.items if item.asin not in mapped]
         not_ignored = [item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin]]
         # Decisions made against these same books by this same matcher still stand.
@@ -70,7 +72,7 @@ def audible_book_matches(
         standing = match_memo.standing_decisions(conn, account, basis) if basis else {}
         to_match = [item for item in not_ignored if standing.get(item.asin) != fingerprints[item.asin]]
         # The books are read (and indexed) only when there is something to match.
-        books = [TrackerBook(*row) for row in q.tracker_books(conn)] if to_match else []
+        books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if to_match else []
     skipped_ignored = len(unmapped) - len(not_ignored)
     decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
     books_by_id = {book.id: book for book in books}

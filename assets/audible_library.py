@@ -9,8 +9,9 @@ from domain.sync_results import LibrarySnapshot
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
-from resources.queries import maintenance
-from resources.queries import sync as q
+from resources.queries import accounts as accounts_sql
+from resources.queries import books as books_sql
+from resources.queries import sync_logs as sync_logs_sql
 
 
 class SyncConfig(dg.Config):
@@ -31,7 +32,7 @@ def run_trigger(tags: dict[str, str]) -> str:
 def resolve_account(conn, requested: str | None, library_file: str | None) -> str:
     if requested:
         return requested
-    accounts = q.syncable_accounts(conn)
+    accounts = accounts_sql.syncable_accounts(conn)
     if len(accounts) == 1:
         return accounts[0]
     if len(accounts) > 1:
@@ -68,14 +69,14 @@ def audible_library(
             has_stored_auth=account_has_stored_auth(engine, account),
             embedded_database=postgres.embedded or library_source.source == "demo",
         )
-        q.ensure_account(conn, account, source)
+        accounts_sql.ensure_account(conn, account, source)
         if source == "demo":
-            seeded = q.seed_books(conn, demo_books())
+            seeded = books_sql.seed_books(conn, demo_books())
             if seeded:
                 context.log.info(f"Seeded the empty tracker with {seeded} demo books")
-        permission = q.can_sync(conn, account)
+        permission = sync_logs_sql.can_sync(conn, account)
         if not permission.can_sync and not config.force:
-            q.record_skipped_sync(
+            sync_logs_sql.record_skipped_sync(
                 conn, account=account, run_id=context.run_id, trigger=trigger, reason=permission.reason
             )
     if not permission.can_sync and not config.force:
@@ -89,11 +90,11 @@ def audible_library(
         )
     with engine.begin() as conn:
         # Syncs of this account that died without closing their log row (killed, crashed).
-        abandoned = maintenance.recover_stale_sync_logs(conn, account)
+        abandoned = sync_logs_sql.recover_stale_sync_logs(conn, account)
     if abandoned:
         context.log.warning(f"Marked {abandoned} stale 'running' sync log(s) of {account!r} abandoned")
     # Held until the write phase ends: the row is provably alive while this process is.
-    log_id = maintenance.open_running_sync_log(
+    log_id = sync_logs_sql.open_running_sync_log(
         engine, account=account, run_id=context.run_id, trigger=trigger, forced=config.force, source=source
     )
 
@@ -105,7 +106,7 @@ def audible_library(
         except AudibleSourceError as error:
             # The calls spent on a failed fetch still count against Audible's patience.
             with engine.begin() as conn:
-                q.update_sync_log_fetch(
+                sync_logs_sql.update_sync_log_fetch(
                     conn,
                     log_id,
                     source=source,
@@ -126,7 +127,7 @@ def audible_library(
         context.log.warning(f"Skipped {problem}")
 
     with engine.begin() as conn:
-        q.update_sync_log_fetch(
+        sync_logs_sql.update_sync_log_fetch(
             conn,
             log_id,
             source=source,

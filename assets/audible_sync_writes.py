@@ -15,8 +15,13 @@ from domain.reports import markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults
 from resources import notify
 from resources.postgres import PostgresResource
-from resources.queries import maintenance, match_memo
-from resources.queries import sync as q
+from resources.queries import conflicts as conflicts_sql
+from resources.queries import library_snapshot as library_snapshot_sql
+from resources.queries import mappings as mappings_sql
+from resources.queries import match_memo
+from resources.queries import progress as progress_sql
+from resources.queries import staging as staging_sql
+from resources.queries import sync_logs as sync_logs_sql
 
 
 class SyncRefused(dg.Failure):
@@ -80,10 +85,10 @@ def audible_sync_writes(
     account = audible_library.account
     engine = postgres.get_engine()
     with database_errors_reported(account), engine.begin() as conn:
-        log = q.sync_log_for_run(conn, context.run_id)
+        log = sync_logs_sql.sync_log_for_run(conn, context.run_id)
         if log is None or log.status != "running":
             raise SyncRefused(description=f"this run has no running sync log row for account {account!r}")
-        if not q.try_lock_account(conn, account):
+        if not sync_logs_sql.try_lock_account(conn, account):
             raise SyncRefused(
                 description=(
                     f"another sync of account {account!r} is writing right now; this run stopped "
@@ -93,22 +98,22 @@ def audible_sync_writes(
         if not audible_library.forced:
             # Checked again under the lock: a run that started at the same time as
             # another one must not write right after it.
-            permission = q.can_sync(conn, account)
+            permission = sync_logs_sql.can_sync(conn, account)
             if not permission.can_sync:
                 raise SyncRefused(
                     description=f"sync of account {account!r} refused at write time: {permission.reason}"
                 )
-        q.stage_library(conn, audible_library.items)
-        q.stage_decisions(conn, audible_book_matches.decisions)
+        staging_sql.stage_library(conn, audible_library.items)
+        staging_sql.stage_decisions(conn, audible_book_matches.decisions)
         match_memo.remember_decisions(conn, account, audible_book_matches.match_basis)
-        library_changes = q.upsert_library_items(conn, account)
-        new_mappings = q.insert_automatic_mappings(conn, account)
-        closed = q.close_conflicts_now_linked(conn, account)
-        refreshed = q.refresh_open_conflicts(conn, account)
-        opened = q.open_conflicts(conn, account)
-        progress = q.apply_progress(conn, account, log.id)
+        library_changes = library_snapshot_sql.upsert_library_items(conn, account)
+        new_mappings = mappings_sql.insert_automatic_mappings(conn, account)
+        closed = conflicts_sql.close_conflicts_now_linked(conn, account)
+        refreshed = conflicts_sql.refresh_open_conflicts(conn, account)
+        opened = conflicts_sql.open_new_conflicts(conn, account)
+        progress = progress_sql.apply_progress(conn, account, log.id)
         finished = notify.completion_payloads(conn, account, progress["changes"])
-        q.complete_sync_log(
+        sync_logs_sql.complete_sync_log(
             conn,
             log.id,
             account,
@@ -120,7 +125,7 @@ def audible_sync_writes(
             },
         )
     # The log row is closed: this run no longer needs to prove it is alive.
-    maintenance.release_running_sync_log(context.run_id)
+    sync_logs_sql.release_running_sync_log(context.run_id)
 
     titles = {item.asin: item.title for item in audible_library.items}
     context.log.info(

@@ -13,7 +13,8 @@ from assets.sync_status_check import STATUS_CHECK_DESCRIPTION, sync_status_resul
 from domain.reports import markdown_table
 from domain.sync_results import activity_chart_due
 from resources.postgres import PostgresResource
-from resources.queries import sync as q
+from resources.queries import stats_views as stats_views_sql
+from resources.queries import sync_logs as sync_logs_sql
 
 # The views read the library snapshot, mappings, conflicts, books and sync logs, all
 # written by then; not the history, which a sync that changed nothing leaves alone.
@@ -26,7 +27,7 @@ def sync_run_log(conn: sa.Connection, run_id: str):
     Read from the database rather than by loading the library snapshot: unpickling
     10,000 items in the stats step cost more than the step's own queries.
     """
-    log = q.sync_log_for_run(conn, run_id)
+    log = sync_logs_sql.sync_log_for_run(conn, run_id)
     if log is None:
         raise dg.Failure(description=f"run {run_id} has no sync log row: run the audible_sync job")
     return log
@@ -181,7 +182,7 @@ def audible_stats(context: dg.AssetExecutionContext, postgres: PostgresResource)
         account = log.account
         draw_activity_chart = _activity_chart_due(context.instance, log)
         for key, (view, order_by, metadata, _) in _VIEWS.items():
-            rows = q.read_view(conn, view, account, order_by)
+            rows = stats_views_sql.read_view(conn, view, account, order_by)
             yield dg.MaterializeResult(asset_key=key, metadata=metadata(rows))
             if key == "audible_sync_activity" and draw_activity_chart:
                 yield dg.MaterializeResult(

@@ -34,8 +34,12 @@ from domain.review import (
 from domain.sync_results import match_fingerprint
 from pipelines.checks import conflicts_check_evaluation
 from resources.postgres import PostgresResource
+from resources.queries import accounts as accounts_sql
+from resources.queries import books as books_sql
 from resources.queries import conflicts as cq
-from resources.queries import sync as sq
+from resources.queries import library_snapshot as library_snapshot_sql
+from resources.queries import mappings as mappings_sql
+from resources.queries import progress as progress_sql
 
 
 class BookData(dg.Config):
@@ -120,13 +124,13 @@ def _book_data(config_book: BookData | None) -> dict[str, Any] | None:
 
 
 def _account(conn, requested: str | None) -> str:
-    return choose_account(requested, sq.all_accounts(conn), sq.syncable_accounts(conn))
+    return choose_account(requested, accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn))
 
 
 def _target_book(conn, decision) -> int:
     if decision.kind == "create":
-        return cq.create_book(conn, decision.book)
-    if cq.get_book(conn, decision.book_id) is None:
+        return books_sql.create_book(conn, decision.book)
+    if books_sql.get_book(conn, decision.book_id) is None:
         raise ReviewError(f"book {decision.book_id} does not exist in the books table")
     return decision.book_id
 
@@ -205,13 +209,13 @@ def _resolve(context: dg.OpExecutionContext, config: ResolveConflictConfig, post
             message = f"Conflict {conflict.id}: {title!r} ({conflict.asin}) ignored by {by}"
         else:
             book_id = _target_book(conn, decision)
-            replaced = cq.confirm_mapping(
+            replaced = mappings_sql.confirm_mapping(
                 conn, conflict.account, conflict.asin, book_id, decision.match_method
             )
             cq.mark_resolved(
                 conn, conflict.id, resolution=decision.conflict_resolution, book_id=book_id, resolved_by=by
             )
-            progress = cq.apply_current_progress(conn, conflict.account, conflict.asin)
+            progress = progress_sql.apply_current_progress(conn, conflict.account, conflict.asin)
             verb = "linked to new book" if decision.kind == "create" else "linked to book"
             message = f"Conflict {conflict.id}: {title!r} ({conflict.asin}) {verb} {book_id} by {by}"
             if replaced:
@@ -254,20 +258,20 @@ def _link(context: dg.OpExecutionContext, config: LinkBookConfig, postgres: Post
     with postgres.get_engine().begin() as conn:
         account = _account(conn, config.account)
         cq.lock_account(conn, account)
-        item = cq.library_item(conn, account, asin)
+        item = library_snapshot_sql.library_item(conn, account, asin)
         if item is None:
             raise ReviewError(
                 f"ASIN {asin} is not in the last synced library of account {account!r}; check the ASIN "
                 "(the asin column of audible_library_items), or run audible_sync first"
             )
         book_id = _target_book(conn, decision)
-        replaced = cq.confirm_mapping(conn, account, asin, book_id, decision.match_method)
+        replaced = mappings_sql.confirm_mapping(conn, account, asin, book_id, decision.match_method)
         conflict = cq.open_conflict_for_asin(conn, account, asin)
         if conflict is not None:
             cq.mark_resolved(
                 conn, conflict.id, resolution=decision.conflict_resolution, book_id=book_id, resolved_by=by
             )
-        progress = cq.apply_current_progress(conn, account, asin)
+        progress = progress_sql.apply_current_progress(conn, account, asin)
     message = f"{item['title']!r} ({asin}, account {account!r}) linked to book {book_id} by {by}"
     if decision.kind == "create":
         message += " (new book)"
@@ -309,18 +313,18 @@ def _unlink(context: dg.OpExecutionContext, config: UnlinkBookConfig, postgres: 
     with postgres.get_engine().begin() as conn:
         account = _account(conn, config.account)
         cq.lock_account(conn, account)
-        mappings = cq.mappings_for_asin(conn, account, asin)
+        mappings = mappings_sql.mappings_for_asin(conn, account, asin)
         if not mappings:
             raise ReviewError(f"ASIN {asin} has no mapping in account {account!r}")
         if config.book_id is not None and config.book_id not in {m["book_id"] for m in mappings}:
             mapped = ", ".join(f"{m['book_id']} ({m['title']})" for m in mappings)
             raise ReviewError(f"ASIN {asin} is not mapped to book {config.book_id}; it is mapped to {mapped}")
-        removed = cq.delete_mappings(conn, account, asin, config.book_id)
+        removed = mappings_sql.delete_mappings(conn, account, asin, config.book_id)
         ignored = None
         if len(removed) == len(mappings) and config.rematch:
             cq.forget_ignores(conn, account, asin)
         elif len(removed) == len(mappings):
-            item = cq.library_item(conn, account, asin)
+            item = library_snapshot_sql.library_item(conn, account, asin)
             if item is not None:
                 fingerprint = match_fingerprint(
                     LibraryItem(
@@ -376,7 +380,7 @@ def _set_sync(context: dg.OpExecutionContext, config: MappingSyncConfig, postgre
     with postgres.get_engine().begin() as conn:
         account = _account(conn, config.account)
         cq.lock_account(conn, account)
-        mappings = cq.mappings_for_asin(conn, account, asin)
+        mappings = mappings_sql.mappings_for_asin(conn, account, asin)
         if not mappings:
             raise ReviewError(f"ASIN {asin} has no mapping in account {account!r}; link it first")
         listed = ", ".join(f"{m['book_id']} ({m['title']})" for m in mappings)
@@ -390,9 +394,9 @@ def _set_sync(context: dg.OpExecutionContext, config: MappingSyncConfig, postgre
                 raise ReviewError(
                     f"ASIN {asin} is not mapped to book {config.book_id}; it is mapped to {listed}"
                 )
-        changed = cq.set_mapping_sync(conn, target["id"], config.enabled)
+        changed = mappings_sql.set_mapping_sync(conn, target["id"], config.enabled)
         if changed and config.enabled:
-            progress = cq.apply_current_progress(conn, account, asin)
+            progress = progress_sql.apply_current_progress(conn, account, asin)
     state = "enabled" if config.enabled else "disabled"
     message = f"Syncing of {asin} → book {target['book_id']} ({target['title']}) " + (
         state if changed else f"was already {state}"

@@ -4,8 +4,7 @@ import dagster as dg
 
 from assets.listening_charts import LISTENING_CHART_KEYS
 from resources.postgres import PostgresResource
-from resources.queries import maintenance
-from resources.queries import sync as q
+from resources.queries import sync_logs as sync_logs_sql
 
 # Every sync run carries this tag, manual UI runs included: a run-queue limit of 1 on it queues
 # all syncs behind each other (pipelines/dagster_concurrency.yaml shows it and the per-account one).
@@ -19,8 +18,8 @@ def mark_sync_log_failed(context: dg.HookContext) -> None:
     error = context.op_exception
     message = getattr(error, "description", None) or (str(error) if error else "step failed")
     with postgres.get_engine().begin() as conn:
-        q.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
-    maintenance.release_running_sync_log(context.run_id)
+        sync_logs_sql.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
+    sync_logs_sql.release_running_sync_log(context.run_id)
 
 
 LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from resources.postgres import PostgresResource
-from resources.queries import maintenance
+from resources.queries import sync_logs as sync_logs_sql
 
 
 class MaintenanceConfig(dg.Config):
@@ -21,10 +21,10 @@ def audible_maintenance_op(
     if config.keep_days is not None and config.keep_days < 1:
         raise dg.Failure(description=f"keep_days must be at least 1, got {config.keep_days}")
     with postgres.get_engine().begin() as conn:
-        abandoned = maintenance.recover_stale_sync_logs(conn)
-        counters_reset = maintenance.reset_daily_sync_counters(conn)
-        logs_deleted = maintenance.cleanup_old_sync_logs(conn, config.keep_days)
-        remaining = maintenance.sync_log_counts(conn)
+        abandoned = sync_logs_sql.recover_stale_sync_logs(conn)
+        counters_reset = sync_logs_sql.reset_daily_sync_counters(conn)
+        logs_deleted = sync_logs_sql.cleanup_old_sync_logs(conn, config.keep_days)
+        remaining = sync_logs_sql.sync_log_counts(conn)
     summary = {"abandoned": abandoned, "counters_reset": counters_reset, "logs_deleted": logs_deleted}
     context.log.info(
         f"{abandoned} stale sync log(s) marked abandoned, {counters_reset} daily counter(s) reset, "

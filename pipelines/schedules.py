@@ -6,7 +6,8 @@ from domain.accounts import DEFAULT_ACCOUNT, DEMO_ACCOUNT
 from pipelines.jobs import audible_sync_job
 from resources.library_source import LibrarySourceResource
 from resources.postgres import PostgresResource
-from resources.queries import sync as q
+from resources.queries import accounts as accounts_sql
+from resources.queries import sync_logs as sync_logs_sql
 
 
 def sync_run_config(account: str) -> dict:
@@ -23,13 +24,13 @@ def audible_sync_hourly(
     context: dg.ScheduleEvaluationContext, postgres: PostgresResource, library_source: LibrarySourceResource
 ):
     with postgres.get_engine().connect() as conn:
-        accounts = q.all_accounts(conn)
+        accounts = accounts_sql.all_accounts(conn)
         if not accounts:
             # Nothing stored yet: the first run creates the account it syncs.
             accounts = [DEFAULT_ACCOUNT if library_source.library_file else DEMO_ACCOUNT]
             permissions = {a: None for a in accounts}
         else:
-            permissions = {a: q.can_sync(conn, a) for a in accounts}
+            permissions = {a: sync_logs_sql.can_sync(conn, a) for a in accounts}
     tick = context.scheduled_execution_time
     requests, skipped = [], []
     for account, permission in permissions.items():

@@ -26,7 +26,7 @@ import httpx
 import sqlalchemy as sa
 
 from domain.review import completions
-from resources.queries import conflicts as conflict_queries
+from resources.queries import books as books_sql
 
 NOTIFY_WEBHOOK_ENV = "AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL"
 # Longest wait for one POST.
@@ -54,7 +54,7 @@ def completion_payloads(
 ) -> list[dict[str, Any]]:
     """One payload per book a sync's progress changes finished (see ``domain.review.completions``)."""
     finished = completions(changes)
-    details = conflict_queries.book_finish_dates(conn, [int(c["book_id"]) for c in finished])
+    details = books_sql.book_finish_dates(conn, [int(c["book_id"]) for c in finished])
     return [completion_payload(account, c, details.get(int(c["book_id"]), {})) for c in finished]
 
 

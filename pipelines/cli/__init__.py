@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from domain.accounts import DEMO_ACCOUNT
 from pipelines.cli.auth import add_auth_parsers
 from pipelines.cli.match import add_match_parser, run_match
+from resources.queries import accounts as accounts_sql
 
 
 def _default_account(conn) -> str:
-    from resources.queries import sync as q
 
-    accounts = q.syncable_accounts(conn)
+    accounts = accounts_sql.syncable_accounts(conn)
     return accounts[0] if len(accounts) == 1 else DEMO_ACCOUNT
 
 
@@ -32,10 +32,9 @@ def status_object(account: str | None = None, database_url: str | None = None) -
 def run_status(args: argparse.Namespace) -> int:
     if args.account:
         from resources.postgres import get_engine
-        from resources.queries import sync as q
 
         with get_engine().connect() as conn:
-            configured = q.all_accounts(conn)
+            configured = accounts_sql.all_accounts(conn)
         if args.account not in configured:
             known = f" (configured: {', '.join(configured)})" if configured else ""
             print(f"error: no Audible account named {args.account!r} is configured{known}", file=sys.stderr)

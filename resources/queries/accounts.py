@@ -149,3 +149,26 @@ def rotate_all_auth(engine: sa.Engine, rotate: Callable[[str, str], str]) -> int
                 {"account": account, "auth": rotate(blob, account)},
             )
     return len(rows)
+
+
+def ensure_account(conn: sa.Connection, account: str, source: str) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO audible_config (account, source) VALUES (:account, :source) "
+            "ON CONFLICT (account) DO NOTHING"
+        ),
+        {"account": account, "source": source},
+    )
+
+
+def all_accounts(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.text("SELECT account FROM audible_config ORDER BY account")).scalars())
+
+
+def syncable_accounts(conn: sa.Connection) -> list[str]:
+    """Accounts with a real source (the demo account aside)."""
+    return list(
+        conn.execute(
+            sa.text("SELECT account FROM audible_config WHERE source <> 'demo' ORDER BY account")
+        ).scalars()
+    )

@@ -11,8 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.review import NewBook
-from resources.queries import sync as sync_queries
+from resources.queries import sync_logs
 
 
 def open_conflicts(conn: sa.Connection, account: str | None = None) -> list[dict[str, Any]]:
@@ -31,7 +30,7 @@ def lock_account(conn: sa.Connection, account: str) -> None:
     """Wait for a running sync of the account to commit, then hold its lock until this transaction ends."""
     conn.execute(
         sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:a))"),
-        {"ns": sync_queries.SYNC_LOCK_NAMESPACE, "a": account},
+        {"ns": sync_logs.SYNC_LOCK_NAMESPACE, "a": account},
     )
 
 
@@ -53,71 +52,6 @@ def open_conflict_for_asin(conn: sa.Connection, account: str, asin: str) -> Any:
         ),
         {"a": account, "asin": asin},
     ).one_or_none()
-
-
-def get_book(conn: sa.Connection, book_id: int) -> Any:
-    return conn.execute(
-        sa.text("SELECT id, title, author, status FROM books WHERE id = :id"), {"id": book_id}
-    ).one_or_none()
-
-
-def create_book(conn: sa.Connection, book: NewBook) -> int:
-    return conn.execute(
-        sa.text(
-            "INSERT INTO books (title, author, isbn, status) VALUES (:title, :author, :isbn, :status) RETURNING id"
-        ),
-        {"title": book.title, "author": book.author, "isbn": book.isbn, "status": book.status},
-    ).scalar_one()
-
-
-def library_item(conn: sa.Connection, account: str, asin: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        sa.text("SELECT * FROM audible_library_items WHERE account = :a AND asin = :asin"),
-        {"a": account, "asin": asin},
-    ).one_or_none()
-    return dict(row._mapping) if row else None
-
-
-def mappings_for_asin(conn: sa.Connection, account: str, asin: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        sa.text(
-            "SELECT m.id, m.book_id, b.title, m.match_method, m.confirmed, m.sync_enabled "
-            "FROM audible_book_mappings m JOIN books b ON b.id = m.book_id "
-            "WHERE m.account = :a AND m.asin = :asin ORDER BY m.book_id FOR UPDATE OF m"
-        ),
-        {"a": account, "asin": asin},
-    )
-    return [dict(row._mapping) for row in rows]
-
-
-def confirm_mapping(
-    conn: sa.Connection, account: str, asin: str, book_id: int, method: str
-) -> list[dict[str, Any]]:
-    """Write a confirmed mapping; returns the automatic mappings of the ASIN it replaced.
-
-    A confirmed mapping always wins over an automatic one: automatic (unconfirmed)
-    mappings of the same ASIN to other books are removed, so progress goes only
-    where the person said. Other confirmed mappings stay: one ASIN may belong to
-    several books on purpose (a household sharing one Audible account).
-    """
-    removed = conn.execute(
-        sa.text(
-            "DELETE FROM audible_book_mappings WHERE account = :a AND asin = :asin AND book_id <> :b "
-            "AND NOT confirmed RETURNING book_id, match_method"
-        ),
-        {"a": account, "asin": asin, "b": book_id},
-    )
-    removed_rows = [dict(row._mapping) for row in removed]
-    conn.execute(
-        sa.text(
-            "INSERT INTO audible_book_mappings (account, asin, book_id, match_method, confidence, confirmed) "
-            "VALUES (:a, :asin, :b, :method, 1, true) "
-            # An automatic mapping to the same book becomes confirmed and keeps its method and settings.
-            "ON CONFLICT (account, asin, book_id) DO UPDATE SET confirmed = true, updated_at = now()"
-        ),
-        {"a": account, "asin": asin, "b": book_id, "method": method},
-    )
-    return removed_rows
 
 
 def mark_resolved(
@@ -163,57 +97,62 @@ def forget_ignores(conn: sa.Connection, account: str, asin: str) -> int:
     ).rowcount
 
 
-def delete_mappings(
-    conn: sa.Connection, account: str, asin: str, book_id: int | None
-) -> list[dict[str, Any]]:
+# --- written by the sync -----------------------------------------------------------
+
+
+def ignored_fingerprints(conn: sa.Connection, account: str) -> dict[str, str | None]:
+    """ASIN -> fingerprint of the item when a person chose to ignore it."""
     rows = conn.execute(
         sa.text(
-            "DELETE FROM audible_book_mappings WHERE account = :a AND asin = :asin "
-            "AND (CAST(:b AS bigint) IS NULL OR book_id = :b) RETURNING book_id, match_method, confirmed"
+            "SELECT DISTINCT ON (asin) asin, item_fingerprint FROM audible_conflicts "
+            "WHERE account = :a AND resolved AND resolution = 'ignored' ORDER BY asin, resolved_at DESC"
         ),
-        {"a": account, "asin": asin, "b": book_id},
+        {"a": account},
+    )
+    return {row.asin: row.item_fingerprint for row in rows}
+
+
+def close_conflicts_now_linked(conn: sa.Connection, account: str) -> int:
+    return conn.execute(
+        sa.text(
+            "UPDATE audible_conflicts x SET resolved = true, resolution = 'linked', "
+            "resolved_book_id = d.book_id, resolved_by = 'sync: automatic match', resolved_at = now(), "
+            "updated_at = now() FROM tmp_decisions d "
+            "WHERE x.account = :a AND x.asin = d.asin AND NOT x.resolved AND d.decision = 'linked'"
+        ),
+        {"a": account},
+    ).rowcount
+
+
+def refresh_open_conflicts(conn: sa.Connection, account: str) -> int:
+    return conn.execute(
+        sa.text(
+            "UPDATE audible_conflicts x SET candidates = d.candidates, reason = d.reason, "
+            "item_fingerprint = d.fingerprint, audible_item = to_jsonb(t), updated_at = now() "
+            "FROM tmp_decisions d JOIN tmp_library t ON t.asin = d.asin "
+            "WHERE x.account = :a AND x.asin = d.asin AND NOT x.resolved AND d.decision = 'conflict' "
+            "AND (x.candidates, x.reason, x.item_fingerprint) IS DISTINCT FROM "
+            "    (d.candidates, d.reason, d.fingerprint)"
+        ),
+        {"a": account},
+    ).rowcount
+
+
+def open_new_conflicts(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.text(
+            "INSERT INTO audible_conflicts (account, asin, audible_item, candidates, reason, item_fingerprint) "
+            "SELECT :a, d.asin, to_jsonb(t), d.candidates, d.reason, d.fingerprint "
+            "FROM tmp_decisions d JOIN tmp_library t ON t.asin = d.asin "
+            "WHERE d.decision = 'conflict' "
+            "AND NOT EXISTS (SELECT 1 FROM audible_book_mappings m WHERE m.account = :a AND m.asin = d.asin) "
+            # An item a person chose to ignore stays ignored while what we matched on is unchanged.
+            "AND NOT EXISTS (SELECT 1 FROM audible_conflicts y WHERE y.account = :a AND y.asin = d.asin "
+            "                AND y.resolved AND y.resolution = 'ignored' "
+            "                AND y.item_fingerprint IS NOT DISTINCT FROM d.fingerprint) "
+            "ON CONFLICT (account, asin) WHERE NOT resolved DO NOTHING "
+            "RETURNING id, asin, reason, audible_item ->> 'title' AS title"
+        ),
+        {"a": account},
     )
     return [dict(row._mapping) for row in rows]
-
-
-def set_mapping_sync(conn: sa.Connection, mapping_id: int, enabled: bool) -> bool:
-    """True when the setting changed. Re-enabling forgets the last progress seen, so the
-    current progress is applied at once instead of waiting for Audible to move."""
-    return bool(
-        conn.execute(
-            sa.text(
-                "UPDATE audible_book_mappings SET sync_enabled = :e, updated_at = now(), "
-                "last_percent_complete = CASE WHEN :e THEN NULL ELSE last_percent_complete END, "
-                "last_is_finished = CASE WHEN :e THEN NULL ELSE last_is_finished END "
-                "WHERE id = :id AND sync_enabled IS DISTINCT FROM :e"
-            ),
-            {"id": mapping_id, "e": enabled},
-        ).rowcount
-    )
-
-
-def apply_current_progress(conn: sa.Connection, account: str, asin: str) -> dict[str, Any]:
-    """Apply the ASIN's progress from the last synced library to its enabled mappings, now.
-
-    Reuses the sync's own progress step on a one-title staging table, so a
-    resolution writes books, mappings and history exactly as a sync would.
-    Call once per transaction (the staging tables drop at commit).
-    """
-    conn.execute(
-        sa.text(
-            "CREATE TEMP TABLE tmp_library ON COMMIT DROP AS "
-            "SELECT asin, title, percent_complete, is_finished FROM audible_library_items "
-            "WHERE account = :a AND asin = :asin"
-        ),
-        {"a": account, "asin": asin},
-    )
-    return sync_queries.apply_progress(conn, account, None)
-
-
-def book_finish_dates(conn: sa.Connection, book_ids: list[int]) -> dict[int, Any]:
-    if not book_ids:
-        return {}
-    rows = conn.execute(
-        sa.text("SELECT id, author, finished_at FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
-    )
-    return {row.id: {"author": row.author, "finished_at": row.finished_at} for row in rows}

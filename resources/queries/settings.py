@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from domain.accounts import DEMO_ACCOUNT
 from domain.settings import SETTINGS, AccountChoiceError, SettingError, choose_account, validate_changes
-from resources.queries import sync as sync_queries
+from resources.queries import accounts as accounts_sql
+from resources.queries import stats_views, sync_logs
 
 # Shown beside the settings: the state the rate limit works from (not settable).
 STATE_COLUMNS = ("source", "marketplace", "last_sync_at", "syncs_today", "daily_reset_date", "updated_at")
@@ -27,8 +28,8 @@ def resolve_account(conn: sa.Connection, requested: str | None) -> str:
     """The account named, else the only non-demo one, else the demo; AccountChoiceError otherwise."""
     return choose_account(
         requested,
-        configured=sync_queries.all_accounts(conn),
-        real=sync_queries.syncable_accounts(conn),
+        configured=accounts_sql.all_accounts(conn),
+        real=accounts_sql.syncable_accounts(conn),
         demo=DEMO_ACCOUNT,
     )
 
@@ -89,8 +90,8 @@ def update_settings(
 
 def sync_status(conn: sa.Connection, account: str) -> dict[str, Any]:
     """The seed's status object for one account (what `audible-tracker status` prints)."""
-    permission = sync_queries.can_sync(conn, account)
-    stats = sync_queries.sync_stats(conn, account)
+    permission = sync_logs.can_sync(conn, account)
+    stats = stats_views.sync_stats(conn, account)
     return {
         "account": account,
         "can_sync": permission.can_sync,

@@ -13,7 +13,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from resources.library_source import demo_books, demo_library_payload
-from resources.queries import sync as q
+from resources.queries import books as books_sql
+from resources.queries import sync_logs as sync_logs_sql
 from tests.support.sync import allow_next_sync, run_sync
 
 KINGS, HOBBIT, FOURTH_WING, DUNE = "B003ZWFO7E", "B007978NPG", "B0BW3DS9CH", "B0036S4B2G"
@@ -44,7 +45,7 @@ def _rows(engine, sql, **params):
 
 def test_two_accounts_keep_their_own_limits_conflicts_and_history(database_url, engine, tmp_path):
     with engine.begin() as conn:
-        q.seed_books(conn, demo_books())
+        books_sql.seed_books(conn, demo_books())
     alice = _export(tmp_path, "alice", {KINGS: 42.37, HOBBIT: 12.5, FOURTH_WING: 3.0})
     bob = _export(tmp_path, "bob", {KINGS: 60.0, HOBBIT: 80.0, DUNE: 10.0})
 
@@ -68,7 +69,10 @@ def test_two_accounts_keep_their_own_limits_conflicts_and_history(database_url, 
         ("alice", "skipped"),
     ]
     with engine.connect() as conn:
-        assert not q.can_sync(conn, "alice").can_sync and not q.can_sync(conn, "bob").can_sync
+        assert (
+            not sync_logs_sql.can_sync(conn, "alice").can_sync
+            and not sync_logs_sql.can_sync(conn, "bob").can_sync
+        )
 
     # Conflicts are per account: the same ambiguous Hobbit is open once for each of them.
     conflicts = _rows(engine, "SELECT account, asin FROM audible_conflicts WHERE NOT resolved")

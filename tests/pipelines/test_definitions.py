@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from pipelines.definitions import defs
 from resources import build_resources
-from resources.queries import sync as q
+from resources.queries import accounts as accounts_sql
 from tests.support.sync import run_sync, sync_definitions
 
 EXPECTED_ASSETS = {
@@ -120,7 +120,7 @@ def test_schedule_skips_a_disabled_account(database_url, engine):
 def test_schedule_requests_one_run_per_enabled_account(database_url, engine):
     with engine.begin() as conn:
         for account in ("alice", "bob", "carol"):
-            q.ensure_account(conn, account, "file")
+            accounts_sql.ensure_account(conn, account, "file")
         conn.execute(sa.text("UPDATE audible_config SET enabled = false WHERE account = 'carol'"))
     tick = _evaluate_schedule(database_url)
     requests = {r.tags["audible/account"]: r for r in tick.run_requests}

@@ -13,7 +13,7 @@ from domain.settings import SETTINGS
 from pipelines.cli import main
 from pipelines.definitions import defs
 from resources import build_resources
-from resources.queries.sync import ensure_account
+from resources.queries.accounts import ensure_account
 from tests.support.sync import allow_next_sync, row_versions, run_sync, sync_definitions
 
 STATUS_CHECK = dg.AssetCheckKey(dg.AssetKey("audible_sync_stats"), "audible_sync_status")

@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.library_source import demo_books
-from resources.queries import sync as sync_q
+from resources.queries import accounts as accounts_sql
+from resources.queries import sync_logs as sync_logs_sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LIBRARY = REPO_ROOT / "resources" / "demo_data" / "library.json"
@@ -37,7 +38,7 @@ def prepare_tracker(engine: sa.Engine) -> None:
             ),
             demo_books(),
         )
-        sync_q.ensure_account(conn, ACCOUNT, "file")
+        accounts_sql.ensure_account(conn, ACCOUNT, "file")
 
 
 def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
@@ -84,7 +85,7 @@ def write_lock_holder(engine: sa.Engine) -> int | None:
                 "AND l.classid = :ns AND l.objid = (hashtext(:a)::bigint & 4294967295)::oid "
                 "AND l.objsubid = 2"
             ),
-            {"ns": sync_q.SYNC_LOCK_NAMESPACE, "a": ACCOUNT},
+            {"ns": sync_logs_sql.SYNC_LOCK_NAMESPACE, "a": ACCOUNT},
         ).scalar()
 
 

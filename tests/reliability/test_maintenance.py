@@ -6,7 +6,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from pipelines.definitions import defs
-from resources.queries import maintenance
+from resources.queries import sync_logs as sync_logs_sql
 from tests.support.sync import run_sync, sync_definitions
 
 
@@ -34,22 +34,22 @@ def test_recovery_abandons_only_rows_whose_process_is_gone(engine):
     _exec(engine, "INSERT INTO audible_config (account) VALUES ('reader'), ('other')")
     orphan = _orphan_running_log(engine)
     other_orphan = _orphan_running_log(engine, account="other")
-    live = maintenance.open_running_sync_log(
+    live = sync_logs_sql.open_running_sync_log(
         engine, account="reader", run_id="live-run", trigger="manual", forced=False, source="file"
     )
     try:
         with engine.begin() as conn:
-            assert maintenance.recover_stale_sync_logs(conn, "reader") == 1
+            assert sync_logs_sql.recover_stale_sync_logs(conn, "reader") == 1
         assert _statuses(engine) == {orphan: "abandoned", other_orphan: "running", live: "running"}
         with engine.begin() as conn:
-            assert maintenance.recover_stale_sync_logs(conn) == 1  # all accounts: 'other' too
+            assert sync_logs_sql.recover_stale_sync_logs(conn) == 1  # all accounts: 'other' too
         assert _statuses(engine)[other_orphan] == "abandoned"
         assert _statuses(engine)[live] == "running", "a live sync is never abandoned"
     finally:
-        assert maintenance.release_running_sync_log("live-run")
+        assert sync_logs_sql.release_running_sync_log("live-run")
     # Released without closing the row (as a crash between steps would): now it is stale.
     with engine.begin() as conn:
-        assert maintenance.recover_stale_sync_logs(conn) == 1
+        assert sync_logs_sql.recover_stale_sync_logs(conn) == 1
     assert _statuses(engine)[live] == "abandoned"
     with engine.connect() as conn:
         error = conn.execute(
@@ -78,14 +78,14 @@ def test_next_sync_recovers_a_stale_row_of_its_account(database_url, engine):
 
 def test_runs_release_their_liveness_lock_whether_they_succeed_or_fail(database_url, engine, tmp_path):
     assert run_sync(database_url).success
-    assert maintenance.held_sync_logs() == {}
+    assert sync_logs_sql.held_sync_logs() == {}
     bad = tmp_path / "library.json"
     bad.write_text('{"not": "a library"}')
     failed = run_sync(
         database_url, library_source="file", library_file=str(bad), force=True, raise_on_error=False
     )
     assert not failed.success
-    assert maintenance.held_sync_logs() == {}
+    assert sync_logs_sql.held_sync_logs() == {}
     with engine.connect() as conn:
         held = conn.execute(
             sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242006")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from resources.queries.sync import ensure_account
+from resources.queries.accounts import ensure_account
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from domain.settings import SETTINGS
 from pipelines.cli import main
 from resources import build_resources
-from resources.queries.sync import ensure_account
+from resources.queries.accounts import ensure_account
 from tests.support.sync import row_versions, run_sync, sync_definitions
 
 

@@ -1,0 +1,37 @@
+"""SQL of the stats views: audible_sync_stats, audible_currently_reading, audible_sync_activity,
+audible_unmapped_books.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def sync_stats(conn: sa.Connection, account: str) -> dict[str, int]:
+    row = conn.execute(
+        sa.text(
+            "SELECT total_mappings, mapped, unmapped, currently_reading FROM audible_sync_stats "
+            "WHERE account = :a"
+        ),
+        {"a": account},
+    ).one_or_none()
+    if row is None:
+        return {"total_mappings": 0, "mapped": 0, "unmapped": 0, "currently_reading": 0}
+    return {key: int(value) for key, value in row._mapping.items()}
+
+
+def read_view(conn: sa.Connection, view: str, account: str, order_by: str) -> list[dict[str, Any]]:
+    allowed = {
+        "audible_sync_stats",
+        "audible_currently_reading",
+        "audible_sync_activity",
+        "audible_unmapped_books",
+    }
+    if view not in allowed:
+        raise ValueError(f"unknown stats view {view!r}")
+    rows = conn.execute(
+        sa.text(f"SELECT * FROM {view} WHERE account = :a ORDER BY {order_by}"), {"a": account}
+    )
+    return [dict(row._mapping) for row in rows]
