@@ -721,7 +721,11 @@ class AudibleResource(dg.ConfigurableResource):
     """The Audible API, with the account's encrypted credentials from ``audible_config``.
 
     ``encryption_key`` unset reads AUDIBLE_TRACKER_ENCRYPTION_KEY when a fetch
-    starts (comma-separated keys, newest first).
+    starts (comma-separated keys, newest first). Set it, if at all, as
+    ``dg.EnvVar(...)``: a literal value would be kept in every run's job
+    snapshot and shown on the UI's Resources page. ``page_size`` is where a
+    fetch starts; it shrinks towards ``min_page_size`` when Audible cannot
+    serve pages that large.
     """
 
     encryption_key: str | None = None
