@@ -128,7 +128,15 @@ RECORDED_PAGE = Path(__file__).parent / "resources" / "data" / "library_page.jso
 
 
 def recorded_page() -> dict[str, Any]:
-    """A ``1.0/library`` page shaped after published real responses (see the file's items)."""
+    """A ``1.0/library`` page built after published real responses.
+
+    The titles, names and numbers are made up; the shapes are Audible's: every
+    key of each requested group present, null where Audible sends null
+    (subtitle, series, isbn, release_date, listening_status of an unstarted
+    title, progress of a podcast parent), ``sequence`` "" for an unnumbered
+    series entry, authors without an ASIN, float noise such as
+    100.00000001 and 37.519999, ISBN-10 as well as ISBN-13.
+    """
     return json.loads(RECORDED_PAGE.read_text(encoding="utf-8"))
 
 
