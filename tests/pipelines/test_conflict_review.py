@@ -502,3 +502,11 @@ def test_the_readme_run_configs_are_valid_for_their_job():
     assert len(blocks) == 3
     for block in blocks:
         assert dg.validate_run_config(resolve_audible_conflict_job, yaml.safe_load(block))
+
+
+def test_an_asin_typed_in_lower_case_is_found(database_url, engine):
+    assert run_sync(database_url).success
+    assert _run(database_url, "link_audible_book", {"asin": HAIL_MARY.lower(), "book_id": 23}).success
+    assert _rows(
+        engine, "SELECT book_id, confirmed FROM audible_book_mappings WHERE asin = :a", a=HAIL_MARY
+    ) == [{"book_id": 23, "confirmed": True}]

@@ -18,7 +18,7 @@ from resources import build_resources
 from tests.support.sync import run_sync, sync_definitions
 
 FRAGMENT = Path(__file__).resolve().parents[2] / "pipelines" / "dagster_concurrency.yaml"
-README = Path(__file__).resolve().parents[2] / "README.md"
+RELIABILITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 
 
 def _instance_with_fragment(tmp_path) -> dg.DagsterInstance:
@@ -97,7 +97,7 @@ def test_schedule_runs_carry_the_sync_tag_and_the_account(database_url, engine):
     assert request.tags["audible/account"] == "demo"
 
 
-def test_readme_shows_the_same_limit_as_the_tested_fragment():
-    readme = README.read_text()
+def test_the_reliability_page_shows_the_same_limit_as_the_tested_fragment():
+    readme = RELIABILITY_DOC.read_text()
     assert "pipelines/dagster_concurrency.yaml" in readme
     assert 'key: "audible/account"' in readme and "applyLimitPerUniqueValue: true" in readme
