@@ -503,3 +503,125 @@ def stored_instant(moment: datetime | None, column_type: str | None, tz: timezon
     if column_type == "timestamp without time zone":
         return local.replace(tzinfo=None)
     return moment
+
+
+# --- what `tracker check` and `tracker show` print --------------------------------------------
+
+
+def _column_note(shape: TrackerShape, name: str) -> str:
+    column = shape.columns.get(name)
+    if column is None:
+        added = ADDED_COLUMNS.get(name)
+        return f"absent: the first sync adds it ({added}, nullable)" if added else "absent"
+    notes = []
+    if name == "progress_percent" and column.base_type == "integer":
+        notes.append("rounded to whole numbers")
+    if name == "updated_at" and column.base_type not in DATE_TYPES:
+        notes.append("not a date or timestamp: left alone")
+    return "; ".join(notes)
+
+
+def check_summary(shape: TrackerShape, settings: TrackerSettings) -> dict[str, Any]:
+    """What `tracker check --json` prints: the findings and every problem, with whether the sync can run."""
+    found = problems(shape, settings)
+    return {
+        "books_table": (
+            "absent"
+            if not shape.exists
+            else "created by this project"
+            if shape.created_by_project
+            else "another app's"
+        ),
+        "columns": {
+            name: {
+                "type": shape.columns[name].type if name in shape.columns else None,
+                "use": use,
+                "note": _column_note(shape, name),
+            }
+            for name, use in COLUMN_USE.items()
+        },
+        "id_type": shape.columns["id"].type if "id" in shape.columns else None,
+        "status_words_in_use": [{"word": w, "books": n} for w, n in shape.words_in_use or ()],
+        "status_words": settings.words,
+        "status_words_configured": settings.any_status_configured,
+        "progress_scale": settings.scale,
+        "progress_scale_configured": settings.progress_scale is not None,
+        "progress_scale_inferred": inferred_scale(shape),
+        "problems": [{"blocks": p.blocks, "text": p.text} for p in found],
+        "sync_can_run": shape.exists is False or not any(p.blocks == "sync" for p in found),
+    }
+
+
+def _words_line(shape: TrackerShape) -> str:
+    if not shape.exists or shape.words_in_use is None:
+        return "none (no status column yet)" if shape.exists else "none (no books table yet)"
+    if not shape.words_in_use:
+        return "none (no books yet)"
+    return ", ".join(f"{'(empty)' if w is None else repr(w)} {n}" for w, n in shape.words_in_use)
+
+
+def _scale_line(shape: TrackerShape, settings: TrackerSettings) -> str:
+    readable = {PERCENT: "percent (0–100)", FRACTION: "fraction (0–1)"}
+    inferred = inferred_scale(shape)
+    stats = shape.progress
+    if stats and stats.values:
+        seen = f"{stats.values} values, largest {stats.largest}: looks like {readable[inferred] if inferred else 'either'}"
+    else:
+        seen = "no progress values yet"
+    source = "configured" if settings.progress_scale else "default"
+    return f"{readable[settings.scale]} ({source}); in the table: {seen}"
+
+
+def check_lines(shape: TrackerShape, settings: TrackerSettings, where: str) -> list[str]:
+    """The report of `audible-tracker tracker check`, line by line."""
+    summary = check_summary(shape, settings)
+    lines = [f"Tracker: the books table in {where}"]
+    if not shape.exists:
+        lines.append("  No books table yet: the first sync creates the project's own (with its rules).")
+        lines.append("The sync can run.")
+        return lines
+    owner = (
+        "created by this project (it keeps the project's rules)"
+        if shape.created_by_project
+        else "another app's: the sync adds no rules to it, only missing nullable columns"
+    )
+    lines += [f"  Owner: {owner}", "", "Columns the sync uses:"]
+    for name, info in summary["columns"].items():
+        note = f"  [{info['note']}]" if info["note"] else ""
+        lines.append(f"  {name:<17} {info['type'] or '-':<28} {info['use']}{note}")
+    configured = "configured" if settings.any_status_configured else "defaults, none configured"
+    words = ", ".join(f"{role} = {word!r}" for role, word in settings.words.items())
+    lines += [
+        "",
+        f"Book id type: {summary['id_type'] or '-'}",
+        f"Status words in use: {_words_line(shape)}",
+        f"Status words of the sync: {words} ({configured})",
+        f"Progress scale: {_scale_line(shape, settings)}",
+        "",
+    ]
+    found = summary["problems"]
+    if found:
+        lines.append(f"Incompatibilities ({len(found)}):")
+        lines += [
+            f"  {'sync blocked' if p['blocks'] == 'sync' else 'cannot create books'}: {p['text']}"
+            for p in found
+        ]
+        lines.append("")
+    if summary["sync_can_run"]:
+        lines.append(
+            "The sync can run."
+            + (" Books cannot be created until the lines above are fixed." if found else "")
+        )
+    else:
+        lines.append("The sync cannot run until the 'sync blocked' lines are fixed; nothing was written.")
+    return lines
+
+
+def settings_lines(settings: TrackerSettings) -> list[str]:
+    """The stored profile, one setting a line, as `audible-tracker tracker show` prints it."""
+    effective = {**{f"status.{r}": w for r, w in settings.words.items()}, "progress_scale": settings.scale}
+    lines = []
+    for key in SETTING_COLUMNS:
+        origin = "configured" if settings.configured(key) else "default"
+        lines.append(f"  {key:<16} {effective[key]!r:<22} ({origin}) {SETTING_HELP[key]}")
+    return lines

@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parsers(commands)
 
     add_auth_parsers(commands)
+
+    from pipelines.cli.tracker import add_tracker_parsers
+
+    add_tracker_parsers(commands)
     return parser
 
 
