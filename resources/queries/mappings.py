@@ -96,7 +96,7 @@ def delete_mappings(
     rows = conn.execute(
         sa.text(
             "DELETE FROM audible_book_mappings WHERE account = :a AND asin = :asin "
-            "AND (CAST(:b AS bigint) IS NULL OR book_id = :b) RETURNING book_id, match_method, confirmed"
+            "AND (CAST(:b AS audible_tracker_book_id) IS NULL OR book_id = :b) RETURNING book_id, match_method, confirmed"
         ),
         {"a": account, "asin": asin, "b": book_id},
     )

@@ -3,8 +3,8 @@ audible_progress_history, written together from the staged library in one step.
 
 The books' new state is decided in Python by ``domain.progress_rules.next_book_state``, the one
 place the rules live: the mappings whose Audible state changed and their books' current state are
-read in one statement, and the books that change are written back in one set-based UPDATE from a
-staged table. The number of statements does not depend on how many books change.
+read in one statement, and the books that change are written back in one set-based UPDATE. The
+number of statements does not depend on how many books change.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def _stored_row(rows: Sequence[Any], profile: TrackerProfile) -> tuple | None:
         if after.progress == before.progress
         else profile.stored_progress(after.progress)
     )
+    if progress is not None:
+        progress = Decimal(str(progress))  # one Python type per array, whatever the column holds
     started = (
         first.started_at
         if after.started_at == before.started_at
@@ -81,23 +83,24 @@ def _stored_row(rows: Sequence[Any], profile: TrackerProfile) -> tuple | None:
 
 
 def _write_books(conn: sa.Connection, updates: list[tuple], profile: TrackerProfile) -> int:
-    # Staged with the books table's own column types, so values compare and assign exactly.
-    conn.execute(
-        sa.text(
-            f"CREATE TEMP TABLE tmp_book_updates ON COMMIT DROP AS SELECT {', '.join(_BOOK_COLUMNS)} "
-            "FROM books WITH NO DATA"
-        )
-    )
-    staging.copy_rows(conn, "tmp_book_updates", _BOOK_COLUMNS, updates)
+    """One UPDATE for every changed book, the new values passed as arrays of the columns' own types.
+
+    Cast to exactly the books table's types, values assign and compare as the reader's app stores
+    them; rows already holding them are left alone.
+    """
+    columns = list(zip(*updates, strict=True))
+    types = {name: profile.shape.columns[name].type for name in _BOOK_COLUMNS}
+    arrays = ", ".join(f"CAST(:{name} AS {types[name]}[])" for name in _BOOK_COLUMNS)
     touched = ", updated_at = now()" if profile.writes_updated_at else ""
     return conn.execute(
         sa.text(
             "UPDATE books b SET status = u.status, progress_percent = u.progress_percent, "
             f"started_at = u.started_at, finished_at = u.finished_at{touched} "
-            "FROM tmp_book_updates u WHERE b.id = u.id "
+            f"FROM unnest({arrays}) AS u({', '.join(_BOOK_COLUMNS)}) WHERE b.id = u.id "
             "AND (b.status, b.progress_percent, b.started_at, b.finished_at) "
             "IS DISTINCT FROM (u.status, u.progress_percent, u.started_at, u.finished_at)"
-        )
+        ),
+        {name: list(values) for name, values in zip(_BOOK_COLUMNS, columns, strict=True)},
     ).rowcount
 
 

@@ -235,6 +235,15 @@ def test_uuid_tracker_with_fraction_progress(empty_database_url, tmp_path):
     assert library.sync(url).success
     assert rows(url, "SELECT id, xmin::text AS xmin FROM books ORDER BY id") == versions  # nothing written
 
+    library.change(**{WAY_OF_KINGS: {"percent_complete": 100.0, "is_finished": True}})
+    finished = library.sync(url)
+    assert finished.success
+    (event,) = [e for e in finished.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    kings = _books(url)["The Way of Kings"]
+    assert event.event_specific_data.asset_observation.metadata["book_id"].value == str(kings["id"])
+    assert (kings["status"], kings["progress_percent"]) == ("finished", 1.0)
+    assert kings["started_at"] <= kings["finished_at"]
+
     created = _create_fourth_wing(url)
     assert created.success
     (new_book,) = rows(url, "SELECT id, status FROM books WHERE author = 'Rebecca Yarros'")
