@@ -8,6 +8,7 @@ audible_tracker_profile.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -40,6 +41,13 @@ _COLUMNS = sa.text(
      WHERE a.attrelid = to_regclass('books') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attnum
     """
+)
+# The same, with the stored profile on every row: all the sync needs in one statement.
+_COLUMNS_AND_PROFILE = sa.text(
+    _COLUMNS.text.replace(
+        "AS created_by_project",
+        "AS created_by_project, (SELECT row_to_json(p) FROM audible_tracker_profile p) AS profile",
+    )
 )
 _COLUMNS_WITHOUT_META = sa.text(
     _COLUMNS.text.replace("(SELECT m.books_created_by_project FROM audible_tracker_meta m)", "NULL::boolean")
@@ -83,15 +91,7 @@ def _stats(
     return words_in_use, stats
 
 
-def read_shape(
-    conn: sa.Connection, *, words: bool = True, progress: bool = True, migrated: bool = False
-) -> TrackerShape:
-    """The books table as found; ``words``/``progress`` read the status words and progress figures too.
-
-    ``migrated``: the migrations are known to have run (the sync), so nothing is looked up first.
-    """
-    query = _COLUMNS if migrated or _table_exists(conn, "audible_tracker_meta") else _COLUMNS_WITHOUT_META
-    rows = conn.execute(query).all()
+def _shape(conn: sa.Connection, rows: Sequence[Any], *, words: bool, progress: bool) -> TrackerShape:
     if not rows:
         return TrackerShape(exists=False)
     columns = {r.name: Column(r.name, r.type, r.not_null, r.has_default) for r in rows}
@@ -107,6 +107,17 @@ def read_shape(
     )
 
 
+def read_shape(
+    conn: sa.Connection, *, words: bool = True, progress: bool = True, migrated: bool = False
+) -> TrackerShape:
+    """The books table as found; ``words``/``progress`` read the status words and progress figures too.
+
+    ``migrated``: the migrations are known to have run, so nothing is looked up first.
+    """
+    query = _COLUMNS if migrated or _table_exists(conn, "audible_tracker_meta") else _COLUMNS_WITHOUT_META
+    return _shape(conn, conn.execute(query).all(), words=words, progress=progress)
+
+
 def read_settings(conn: sa.Connection, *, migrated: bool = False) -> TrackerSettings:
     if not migrated and not _table_exists(conn, "audible_tracker_profile"):
         return TrackerSettings()
@@ -117,14 +128,19 @@ def read_settings(conn: sa.Connection, *, migrated: bool = False) -> TrackerSett
 
 
 def load_profile(conn: sa.Connection) -> TrackerProfile:
-    """What the sync needs to judge and write the tracker: the settings, the columns, and the status
-    words and progress figures only where no setting makes them moot."""
-    settings = read_settings(conn, migrated=True)
-    shape = read_shape(
+    """What the sync needs to judge and write the tracker (after the migrations): the settings, the
+    columns, and the status words and progress figures only where they matter. Those are not read
+    where a setting makes them moot, nor on the project's own table, whose rules allow only the
+    default words and 0–100; so on the default install this is one statement."""
+    rows = conn.execute(_COLUMNS_AND_PROFILE).all()
+    stored = rows[0].profile if rows and rows[0].profile else {}
+    settings = TrackerSettings(**{key: stored.get(key) for key in (*SETTING_COLUMNS.values(), "updated_by")})
+    judged = not (rows and rows[0].created_by_project)
+    shape = _shape(
         conn,
-        words=not settings.any_status_configured,
-        progress=settings.progress_scale is None,
-        migrated=True,
+        rows,
+        words=judged and not settings.any_status_configured,
+        progress=judged and settings.progress_scale is None,
     )
     return TrackerProfile(settings=settings, shape=shape)
 
