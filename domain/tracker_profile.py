@@ -248,10 +248,7 @@ def _type_problem(column: Column) -> Problem | None:
         fix = "the audible_* tables refer to books by id; give books an integer, bigint or uuid id column"
     else:
         target = _CONVERT_TO[accepted]
-        fix = (
-            f"ALTER TABLE books ALTER COLUMN {column.name} TYPE {target} "
-            f"USING {column.name}::{target} (or point the sync at a view of that shape)"
-        )
+        fix = f"ALTER TABLE books ALTER COLUMN {column.name} TYPE {target} USING {column.name}::{target}"
     return Problem(
         "sync", f"books.{column.name} is {column.type}; the sync supports {readable} there. Fix: {fix}"
     )
@@ -557,7 +554,7 @@ def _words_line(shape: TrackerShape) -> str:
         return "none (no status column yet)" if shape.exists else "none (no books table yet)"
     if not shape.words_in_use:
         return "none (no books yet)"
-    return ", ".join(f"{'(empty)' if w is None else repr(w)} {n}" for w, n in shape.words_in_use)
+    return ", ".join(f"{'(no status)' if w is None else repr(w)} {n}" for w, n in shape.words_in_use)
 
 
 def _scale_line(shape: TrackerShape, settings: TrackerSettings) -> str:
@@ -565,7 +562,12 @@ def _scale_line(shape: TrackerShape, settings: TrackerSettings) -> str:
     inferred = inferred_scale(shape)
     stats = shape.progress
     if stats and stats.values:
-        seen = f"{stats.values} values, largest {stats.largest}: looks like {readable[inferred] if inferred else 'either'}"
+        values = f"{stats.values} value{'s' if stats.values != 1 else ''}"
+        seen = f"{values}, largest {stats.largest}: looks like {readable[inferred] if inferred else 'either'}"
+    elif "progress_percent" not in shape.columns:
+        seen = "no progress column yet"
+    elif stats is None:
+        seen = "not read (the column's type is not supported)"
     else:
         seen = "no progress values yet"
     source = "configured" if settings.progress_scale else "default"
