@@ -289,6 +289,19 @@ def set_commands(suggestions: Sequence[tuple[str, str]]) -> str:
     return "; ".join(f"audible-tracker tracker set {key} {_shell_word(word)}" for key, word in suggestions)
 
 
+def _word_length_problem(shape: TrackerShape, settings: TrackerSettings) -> Problem | None:
+    column = shape.columns.get("status")
+    found = re.fullmatch(r"character varying\((\d+)\)", column.type) if column else None
+    too_long = [w for w in settings.words.values() if found and len(w) > int(found.group(1))]
+    if not too_long:
+        return None
+    return Problem(
+        "sync",
+        f"books.status is {column.type}, too short for the status word(s) {', '.join(map(repr, too_long))}. "
+        "Fix: audible-tracker tracker set status.<state> <a shorter word your tracker uses>",
+    )
+
+
 def _words_problem(shape: TrackerShape, settings: TrackerSettings) -> Problem | None:
     unknown = unknown_words(shape, settings)
     if not unknown or settings.any_status_configured:
@@ -413,9 +426,7 @@ def problems(shape: TrackerShape, settings: TrackerSettings) -> list[Problem]:
     found += _id_problems(shape)
     found += [p for p in (_type_problem(c) for c in shape.columns.values()) if p]
     found += _scale_problems(shape, settings)
-    words = _words_problem(shape, settings)
-    if words:
-        found.append(words)
+    found += [p for p in (_words_problem(shape, settings), _word_length_problem(shape, settings)) if p]
     found += _creation_problems(shape)
     return sorted(found, key=lambda p: p.blocks != "sync")
 

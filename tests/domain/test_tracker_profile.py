@@ -164,3 +164,12 @@ def test_check_report_says_whether_the_sync_can_run():
     assert any(line.startswith("Status words in use: 'read' 40, 'to-read' 12") for line in lines)
     absent = check_lines(TrackerShape(exists=False), TrackerSettings(), "database 'books'")
     assert absent[-1] == "The sync can run."
+
+
+def test_a_status_column_too_short_for_a_word_is_refused():
+    short = shape(status="character varying(10)")
+    (problem,) = problems(short, TrackerSettings(status_reading="currently-reading"))
+    assert problem.text.startswith(
+        "books.status is character varying(10), too short for the status word(s) 'currently-reading'"
+    )
+    assert problems(short, TrackerSettings()) == []
