@@ -36,13 +36,18 @@ WEBHOOK_DEADLINE_SECONDS = 30.0
 COMPLETION_EVENT = "audible_book_finished"
 
 
+def plain_book_id(book_id: Any) -> int | str:
+    """A tracker book id as JSON holds it: integer ids stay numbers, uuid ids become text."""
+    return book_id if isinstance(book_id, int) else str(book_id)
+
+
 def completion_payload(account: str, change: Mapping[str, Any], details: Mapping[str, Any]) -> dict[str, Any]:
     finished_at = details.get("finished_at")
     return {
         "event": COMPLETION_EVENT,
         "account": account,
         "asin": change["asin"],
-        "book_id": int(change["book_id"]),
+        "book_id": plain_book_id(change["book_id"]),
         "title": change["title"],
         "author": details.get("author"),
         "finished_at": finished_at.isoformat() if isinstance(finished_at, datetime) else finished_at,
@@ -54,8 +59,8 @@ def completion_payloads(
 ) -> list[dict[str, Any]]:
     """One payload per book a sync's progress changes finished (see ``domain.review.completions``)."""
     finished = completions(changes)
-    details = books_sql.book_finish_dates(conn, [int(c["book_id"]) for c in finished])
-    return [completion_payload(account, c, details.get(int(c["book_id"]), {})) for c in finished]
+    details = books_sql.book_finish_dates(conn, [c["book_id"] for c in finished])
+    return [completion_payload(account, c, details.get(c["book_id"], {})) for c in finished]
 
 
 def completion_observation(payload: Mapping[str, Any]) -> dg.AssetObservation:
@@ -65,7 +70,11 @@ def completion_observation(payload: Mapping[str, Any]) -> dg.AssetObservation:
         description=f"Finished: {payload['title']} (book {payload['book_id']}) on {payload['finished_at']}",
         metadata={
             "event": COMPLETION_EVENT,
-            "book_id": dg.MetadataValue.int(payload["book_id"]),
+            "book_id": (
+                dg.MetadataValue.int(payload["book_id"])
+                if isinstance(payload["book_id"], int)
+                else dg.MetadataValue.text(payload["book_id"])
+            ),
             "title": payload["title"],
             "author": payload["author"] or "",
             "finished_at": payload["finished_at"] or "",

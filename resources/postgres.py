@@ -76,6 +76,15 @@ def get_engine(url: str | None = None) -> sa.Engine:
         return _engines.setdefault(url, engine)
 
 
+def read_only_engine(url: str | None = None) -> sa.Engine:
+    """An engine for looking at a database without changing it: no migrations, and every
+    transaction read-only (the server refuses any write). The caller disposes of it."""
+    url = sqlalchemy_url(url or os.environ.get(DATABASE_URL_ENV) or embedded_database_url())
+    return sa.create_engine(
+        url, poolclass=sa.pool.NullPool, connect_args={"options": "-c default_transaction_read_only=on"}
+    )
+
+
 def is_embedded(url: str | None) -> bool:
     return not (url or os.environ.get(DATABASE_URL_ENV))
 

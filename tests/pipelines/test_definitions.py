@@ -35,6 +35,7 @@ def test_definitions_inventory():
     assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} >= {
         "audible_sync",
         "audible_charts",
+        "update_tracker_profile",
     }
     assert {s.name for s in repo.schedule_defs} >= {"audible_sync_hourly"}
     assert {s.name for s in repo.sensor_defs} >= {"audible_listening_charts_automation"}
