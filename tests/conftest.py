@@ -16,23 +16,19 @@ import sqlalchemy as sa
 
 from resources import postgres as postgres_module
 from resources.postgres import sqlalchemy_url
+from tests.support.environment import TEST_DATABASE_URL_ENV, developer_settings, drop_developer_settings
 
-TEST_DATABASE_URL_ENV = "AUDIBLE_TRACKER_TEST_DATABASE_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REAL_EXPORT = REPO_ROOT.parent / "shared" / "data" / "real-audible-export" / "library.tsv"
 
-_ENV_TO_CLEAR = (
-    "AUDIBLE_TRACKER_DATABASE_URL",
-    "AUDIBLE_TRACKER_LIBRARY_FILE",
-    "AUDIBLE_TRACKER_ENCRYPTION_KEY",
-)
+# Before any test module is imported: module-level definitions read the environment too.
+drop_developer_settings(os.environ)
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch, tmp_path):
     """No test reads the developer's own settings or touches ~/.audible-tracker."""
-    for name in _ENV_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
+    for name in developer_settings(os.environ):
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AUDIBLE_TRACKER_HOME", str(tmp_path / "home"))
 
 

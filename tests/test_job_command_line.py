@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from resources.library_source import demo_books
+from tests.support.environment import subprocess_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_LIBRARY = REPO_ROOT / "resources" / "demo_data" / "library.json"
@@ -23,14 +23,9 @@ def test_dagster_job_execute_syncs_an_export_file(database_url, engine, tmp_path
             ),
             demo_books(),
         )
-    env = {
-        **os.environ,
-        "AUDIBLE_TRACKER_DATABASE_URL": database_url,
-        "AUDIBLE_TRACKER_LIBRARY_FILE": str(DEMO_LIBRARY),
-        "AUDIBLE_TRACKER_HOME": str(tmp_path / "home"),
-        "DAGSTER_HOME": "",
-    }
-    env.pop("DAGSTER_HOME")
+    env = subprocess_env(
+        AUDIBLE_TRACKER_DATABASE_URL=database_url, AUDIBLE_TRACKER_LIBRARY_FILE=str(DEMO_LIBRARY)
+    )
     dagster = Path(sys.executable).with_name("dagster")
     completed = subprocess.run(
         [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "audible_sync"],

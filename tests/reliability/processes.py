@@ -8,7 +8,6 @@ sync's backend is blocked on it while holding the account's write lock.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from resources.library_source import demo_books
 from resources.queries import sync as sync_q
+from tests.support.environment import subprocess_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LIBRARY = REPO_ROOT / "resources" / "demo_data" / "library.json"
@@ -42,14 +42,13 @@ def prepare_tracker(engine: sa.Engine) -> None:
 
 def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
     """`dagster job execute … -j audible_sync` in a new process, as a user or cron runs it."""
-    env = {
-        **os.environ,
-        "AUDIBLE_TRACKER_DATABASE_URL": database_url,
-        "AUDIBLE_TRACKER_LIBRARY_FILE": str(library_file),
-        "AUDIBLE_TRACKER_HOME": str(home),
+    env = subprocess_env(
+        AUDIBLE_TRACKER_DATABASE_URL=database_url,
+        AUDIBLE_TRACKER_LIBRARY_FILE=str(library_file),
+        AUDIBLE_TRACKER_HOME=str(home),
         # A killed process cannot clean up the temporary instance Dagster would create in the repo.
-        "DAGSTER_HOME": str(home / "dagster"),
-    }
+        DAGSTER_HOME=str(home / "dagster"),
+    )
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     dagster = Path(sys.executable).with_name("dagster")
     return subprocess.Popen(
