@@ -1,4 +1,5 @@
-"""Tests run on their own settings: the developer's shell never reaches a test or a process it starts."""
+"""Rules of the suite itself: tests run on their own settings, never on the developer's shell, and
+no test is skipped."""
 
 from __future__ import annotations
 
@@ -67,3 +68,28 @@ def test_processes_get_only_the_settings_their_test_gives(monkeypatch, tmp_path)
     assert env["AUDIBLE_TRACKER_TEST_DATABASE_URL"] == "postgresql://test@127.0.0.1/test"
     assert "PGTZ" not in env and env["PATH"] == os.environ["PATH"]
     assert env["AUDIBLE_TRACKER_HOME"] == str(tmp_path / "home")  # the test's own, not the shell's
+
+
+def test_a_skipped_test_fails_the_suite(tmp_path):
+    """A missing module or data file must not turn a test into a quiet skip."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import pytest\n"
+        "def test_needs_a_module():\n"
+        "    pytest.importorskip('a_module_that_is_not_installed')\n"
+        "def test_needs_a_file():\n"
+        "    pytest.skip('the data file is not there')\n"
+        "def test_runs():\n"
+        "    pass\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-q", "-p", "no:cacheprovider", str(probe)],
+        cwd=REPO_ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert "2 failed, 1 passed" in completed.stdout
+    assert "was skipped (Skipped: could not import 'a_module_that_is_not_installed'" in completed.stdout
