@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from resources import postgres as postgres_module
 from resources.postgres import sqlalchemy_url
 from tests.support.environment import TEST_DATABASE_URL_ENV, developer_settings, drop_developer_settings
+from tests.support.process_tree import describe, kill_tree, running_descendants
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,19 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"{item.nodeid} was skipped ({reason}); this suite runs every test"
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """A test whose processes (or their children) are still running when it ends fails, after they
+    are killed: they would otherwise run on against a database its teardown drops."""
+    before = set(running_descendants())
+    yield
+    survivors = [p for pid, p in running_descendants().items() if pid not in before]
+    if survivors:
+        described = [describe(p) for p in survivors]
+        kill_tree(survivors)
+        pytest.fail(f"processes still running after the test: {described}")
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from tests.support.environment import developer_settings, subprocess_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -70,15 +72,20 @@ def test_processes_get_only_the_settings_their_test_gives(monkeypatch, tmp_path)
     assert env["AUDIBLE_TRACKER_HOME"] == str(tmp_path / "home")  # the test's own, not the shell's
 
 
-def test_a_skipped_test_fails_the_suite(tmp_path):
-    """A missing module or data file must not turn a test into a quiet skip."""
+def test_a_skipped_test_and_a_test_that_leaves_a_process_running_fail(tmp_path):
+    """A missing module or data file must not turn a test into a quiet skip, and a process a test
+    forgot must not run on after it (it is killed, and the test fails)."""
+    marker = tmp_path / "left-behind"
     probe = tmp_path / "test_probe.py"
     probe.write_text(
+        "import subprocess, sys\n"
         "import pytest\n"
         "def test_needs_a_module():\n"
         "    pytest.importorskip('a_module_that_is_not_installed')\n"
         "def test_needs_a_file():\n"
         "    pytest.skip('the data file is not there')\n"
+        "def test_starts_and_forgets():\n"
+        f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {str(marker)!r}])\n"
         "def test_runs():\n"
         "    pass\n"
     )
@@ -91,5 +98,12 @@ def test_a_skipped_test_fails_the_suite(tmp_path):
         timeout=120,
     )
     assert completed.returncode == 1, completed.stdout[-3000:]
-    assert "2 failed, 1 passed" in completed.stdout
+    assert "2 failed, 2 passed, 1 error" in completed.stdout
     assert "was skipped (Skipped: could not import 'a_module_that_is_not_installed'" in completed.stdout
+    assert "was skipped (Skipped: the data file is not there)" in completed.stdout
+    assert "ERROR at teardown of test_starts_and_forgets" in completed.stdout
+    assert "processes still running after the test" in completed.stdout
+    still_running = [
+        p.pid for p in psutil.process_iter(["cmdline"]) if str(marker) in " ".join(p.info["cmdline"] or ())
+    ]
+    assert still_running == []

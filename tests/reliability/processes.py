@@ -15,11 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 
 from resources.library_source import demo_books
 from resources.queries import sync as sync_q
 from tests.support.environment import subprocess_env
+from tests.support.process_tree import kill_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LIBRARY = REPO_ROOT / "resources" / "demo_data" / "library.json"
@@ -40,8 +42,12 @@ def prepare_tracker(engine: sa.Engine) -> None:
         sync_q.ensure_account(conn, ACCOUNT, "file")
 
 
-def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
-    """`dagster job execute … -j audible_sync` in a new process, as a user or cron runs it."""
+def _start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
+    """`dagster job execute … -j audible_sync` in a new process, as a user or cron runs it.
+
+    Start it through ``SyncProcesses`` (the ``sync_processes`` fixture), which stops it whatever
+    the test's outcome.
+    """
     env = subprocess_env(
         AUDIBLE_TRACKER_DATABASE_URL=database_url,
         AUDIBLE_TRACKER_LIBRARY_FILE=str(library_file),
@@ -59,6 +65,41 @@ def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+class SyncProcesses:
+    """The sync processes of one test. Leaving the ``with`` block kills every one still running,
+    with its children, so a failed assertion never leaves a sync writing into the test's database
+    while the database is dropped."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
+        process = _start_sync_process(database_url, home, library_file)
+        self.started.append(process)
+        return process
+
+    def stop_all(self) -> list[int]:
+        """Kill what still runs; returns the pids that had to be killed."""
+        killed = []
+        for process in self.started:
+            if process.poll() is None:
+                killed.append(process.pid)
+                try:
+                    children = psutil.Process(process.pid).children(recursive=True)
+                except psutil.NoSuchProcess:
+                    children = []
+                process.kill()
+                kill_tree(children)
+            process.communicate()  # reaps it and closes its pipe
+        return killed
+
+    def __enter__(self) -> SyncProcesses:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop_all()
 
 
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = DEADLINE_SECONDS) -> Any:
