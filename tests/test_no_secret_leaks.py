@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from tests.fake_audible import (
     refresh_response,
     secret_strings,
 )
+from tests.support.environment import subprocess_env
 from tests.support.sync import run_sync
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -226,17 +226,13 @@ def test_dagster_job_execute_uses_the_api_source(
     token = new_access_token()
     wrapper = tmp_path / "dagster_with_fake_audible.py"
     wrapper.write_text(WRAPPER)
-    env = {
-        **os.environ,
-        "AUDIBLE_TRACKER_DATABASE_URL": database_url,
-        ENCRYPTION_KEY_ENV: key,
-        "AUDIBLE_TRACKER_HOME": str(tmp_path / "home"),
-        "FAKE_NEW_ACCESS_TOKEN": token,
-        "FAKE_LIBRARY_SIZE": "1234",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    env.pop("DAGSTER_HOME", None)
-    env.pop("AUDIBLE_TRACKER_LIBRARY_FILE", None)
+    env = subprocess_env(
+        AUDIBLE_TRACKER_DATABASE_URL=database_url,
+        **{ENCRYPTION_KEY_ENV: key},
+        FAKE_NEW_ACCESS_TOKEN=token,
+        FAKE_LIBRARY_SIZE="1234",
+        PYTHONPATH=str(REPO_ROOT),
+    )
     completed = subprocess.run(
         [sys.executable, str(wrapper)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
     )

@@ -15,6 +15,7 @@ import respx
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from pipelines.cli import main
 from pipelines.cli.auth import add_auth_parsers
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, generate_key
 from resources.queries import accounts
@@ -463,10 +464,9 @@ def test_invalid_key_is_reported_without_echo(
 
 
 def test_commands_are_registered_on_the_main_cli(engine: sa.Engine, key: str) -> None:
-    cli = pytest.importorskip("pipelines.cli")
     store(engine, key, fake_auth())
-    assert cli.main(["auth", "status"]) == 0
-    assert cli.main(["keygen"]) == 0
+    assert main(["auth", "status"]) == 0
+    assert main(["keygen"]) == 0
 
 
 def test_expiry_in_the_past_is_reported(
