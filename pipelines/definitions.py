@@ -11,6 +11,7 @@ from pipelines.maintenance_jobs import audible_maintenance_daily, audible_mainte
 from pipelines.schedules import audible_sync_hourly
 from pipelines.sensors import audible_conflicts_sensor, audible_listening_charts_automation
 from pipelines.settings_jobs import update_audible_settings_job
+from pipelines.tracker_jobs import update_tracker_profile_job
 from resources import resources_from_env
 
 
@@ -24,6 +25,7 @@ def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Defin
             audible_sync_job,
             audible_charts_job,
             update_audible_settings_job,
+            update_tracker_profile_job,
             audible_maintenance_job,
             *conflict_jobs,
         ],

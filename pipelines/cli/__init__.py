@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parsers(commands)
 
     add_auth_parsers(commands)
+    from pipelines.cli.tracker import add_tracker_parsers
+
+    add_tracker_parsers(commands)
     _add_debug_flag(parser)
     return parser
 
