@@ -3,23 +3,20 @@
 import dagster as dg
 
 from assets.listening_charts import LISTENING_CHART_KEYS
-from resources.postgres import PostgresResource
-from resources.queries import sync_logs as sync_logs_sql
+from resources.sync_log import SyncLogResource
 
 # Every sync run carries this tag, manual UI runs included: a run-queue limit of 1 on it queues
 # all syncs behind each other (pipelines/dagster_concurrency.yaml shows it and the per-account one).
 SYNC_RUN_TAG = "audible/sync"
 
 
-@dg.failure_hook(required_resource_keys={"postgres"})
+@dg.failure_hook(required_resource_keys={"sync_log"})
 def mark_sync_log_failed(context: dg.HookContext) -> None:
-    """A failed step leaves no sync log stuck in 'running': it becomes 'failed' with the error."""
-    postgres: PostgresResource = context.resources.postgres
+    """A failed step leaves no sync log stuck in 'running': the row it held becomes 'failed' with the error."""
+    sync_log: SyncLogResource = context.resources.sync_log
     error = context.op_exception
     message = getattr(error, "description", None) or (str(error) if error else "step failed")
-    with postgres.get_engine().begin() as conn:
-        sync_logs_sql.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
-    sync_logs_sql.release_running_sync_log(context.run_id)
+    sync_log.fail_held(f"{context.op.name}: {message}")
 
 
 LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)
@@ -32,7 +29,10 @@ audible_sync_job = dg.define_asset_job(
         "Fetch the Audible library, match it to tracker books, write mappings, progress and history, "
         "and refresh the stats. Config: ops.audible_library.config.{account, force}."
     ),
-    # One sync is a handful of short steps; a process per step would cost more than the work.
+    # In one process for speed: a process per step would start Dagster and load the library
+    # snapshot once per step, costing more than the work. The steps hand each other data and
+    # take the sync log's lock themselves, so the multiprocess executor gives the same result
+    # (tests/pipelines/test_sync_executors.py).
     executor_def=dg.in_process_executor,
     hooks={mark_sync_log_failed},
     tags={SYNC_RUN_TAG: "true"},
