@@ -53,14 +53,10 @@ class LibraryItem:
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The library item shape of the design (the export's keys), nulls kept."""
+        """The item as an export record (the audible-cli export's keys), nulls kept."""
         data = asdict(self)
         data.pop("extra")
         return data
-
-    @property
-    def author_list(self) -> list[str]:
-        return [a.strip() for a in (self.authors or "").split(",") if a.strip()]
 
 
 def _clean_text(value: Any, record: str, field_name: str, *, required: bool = False) -> str | None:
