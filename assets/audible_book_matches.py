@@ -4,6 +4,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets.metadata import as_metadata
+from domain.edition_guard import one_automatic_edition_per_book
 from domain.matching import BookIndex, MatchSettings, TrackerBook
 from domain.reports import count_by
 from domain.sync_reports import matches_report, matching_summary
@@ -43,6 +44,18 @@ def _select_titles(
     return still_to_match(selection, fingerprints, match_memo.standing_decisions(conn, account, basis)), basis
 
 
+def _one_automatic_edition_per_book(
+    postgres: PostgresResource, account: str, records: list[dict]
+) -> list[dict]:
+    """Links onto books another edition is already (or also) linked to become conflicts."""
+    linked_ids = {record["book_id"] for record in records if record["decision"] == "linked"}
+    if not linked_ids:
+        return records
+    with postgres.get_engine().connect() as conn:
+        already_linked = mappings_sql.linked_books(conn, account, linked_ids)
+    return one_automatic_edition_per_book(records, already_linked)
+
+
 @dg.asset(group_name="audible", kinds={"python"})
 def audible_book_matches(
     context: dg.AssetExecutionContext,
@@ -66,6 +79,7 @@ def audible_book_matches(
         books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if selection.to_match else []
     decisions = BookIndex(books, settings).match_all(selection.to_match) if selection.to_match else []
     records = decision_records(decisions, {book.id: book for book in books}, fingerprints)
+    records = _one_automatic_edition_per_book(postgres, audible_library.account, records)
     counts = count_by(record["decision"] for record in records)
     context.log.info(matching_summary(len(selection.to_match), len(books), counts))
     results = MatchResults(

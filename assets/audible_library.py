@@ -1,5 +1,6 @@
 """Stage 1: fetch the account's Audible library (API, export file or demo)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -9,13 +10,16 @@ from assets.metadata import as_metadata
 from domain.accounts import NAME_IN_SYNC_CONFIG, AccountChoiceError, first_sync_account
 from domain.library_items import LibraryShapeError, ParsedLibrary, parse_library
 from domain.sync_reports import library_report
-from domain.sync_results import LibrarySnapshot
+from domain.sync_results import LibrarySnapshot, collapsed_library_refusal
+from domain.tracker_profile import TrackerProfile
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import books as books_sql
+from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import sync_logs as sync_logs_sql
+from resources.queries import tracker_profile as tracker_profile_sql
 from resources.sync_log import SyncLogResource
 
 
@@ -23,7 +27,11 @@ class SyncConfig(dg.Config):
     account: str | None = None
     """Audible account to sync; empty means the only configured one (or the demo before any)."""
     force: bool = False
-    """Sync even when audible_can_sync() says no. Forced syncs still count against the limits."""
+    """Sync even when audible_can_sync() says no (and accept a much smaller library). Forced syncs
+    still count against the limits."""
+    accept_smaller_library: bool = False
+    """Write a library that is empty or has fewer than half the titles of the last successful sync
+    (refused otherwise: a cut-short export or fetch would empty the snapshot)."""
 
 
 def run_trigger(tags: dict[str, str]) -> str:
@@ -79,6 +87,24 @@ def _may_sync(conn: sa.Connection, account: str, force: bool, run_id: str, trigg
     return permission
 
 
+def checked_tracker(engine: sa.Engine, account: str) -> TrackerProfile:
+    """The tracker's profile, or a failure (before anything is fetched) when the sync cannot write to it."""
+    with engine.connect() as conn:
+        profile = tracker_profile_sql.load_profile(conn)
+    refusal = profile.refusal()
+    if refusal:
+        raise dg.Failure(description=f"Sync of account {account!r} refused: {refusal}")
+    return profile
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    payload: Any
+    api_calls: int = 0
+    # Titles per page of an API fetch; None for the other sources.
+    page_size: int | None = None
+
+
 def _fetch_payload(
     context: dg.AssetExecutionContext,
     engine: sa.Engine,
@@ -87,20 +113,26 @@ def _fetch_payload(
     account: str,
     source: str,
     log_id: int,
-) -> tuple[Any, int]:
-    """The raw library records and the Audible API calls spent on them."""
+) -> _Fetched:
+    """The raw library records, and the Audible API calls and page size spent on them."""
     if source != "api":
-        return library_source.load_payload(source), 0
+        return _Fetched(library_source.load_payload(source))
     try:
         fetched = audible.fetch_library(engine, account, context.log)
     except AudibleSourceError as error:
         # The calls spent on a failed fetch still count against Audible's patience.
         with engine.begin() as conn:
             sync_logs_sql.update_sync_log_fetch(
-                conn, log_id, source=source, fetched=0, rejected=0, api_calls=error.api_calls
+                conn,
+                log_id,
+                source=source,
+                fetched=0,
+                rejected=0,
+                api_calls=error.api_calls,
+                page_size=error.page_size,
             )
         raise
-    return fetched.items, fetched.api_calls
+    return _Fetched(fetched.items, fetched.api_calls, fetched.page_size)
 
 
 def _parse(context: dg.AssetExecutionContext, payload: Any, account: str, source: str) -> ParsedLibrary:
@@ -151,8 +183,9 @@ def audible_library(
     log_id = sync_log.open(
         account=account, run_id=context.run_id, trigger=trigger, forced=config.force, source=source
     )
-    payload, api_calls = _fetch_payload(context, engine, audible, library_source, account, source, log_id)
-    parsed = _parse(context, payload, account, source)
+    tracker = checked_tracker(engine, account)
+    fetched = _fetch_payload(context, engine, audible, library_source, account, source, log_id)
+    parsed = _parse(context, fetched.payload, account, source)
     with engine.begin() as conn:
         sync_logs_sql.update_sync_log_fetch(
             conn,
@@ -160,15 +193,21 @@ def audible_library(
             source=source,
             fetched=len(parsed.items),
             rejected=len(parsed.rejected),
-            api_calls=api_calls,
+            api_calls=fetched.api_calls,
+            page_size=fetched.page_size,
         )
+        stored_titles = library_snapshot_sql.stored_title_count(conn, account)
+    collapsed = collapsed_library_refusal(account, source, len(parsed.items), stored_titles)
+    if collapsed and not (config.accept_smaller_library or config.force):
+        raise dg.Failure(description=collapsed)
     snapshot = LibrarySnapshot(
         account=account,
         sync_log_id=log_id,
         source=source,
         items=parsed.items,
         rejected=tuple(str(problem) for problem in parsed.rejected),
-        api_calls=api_calls,
+        api_calls=fetched.api_calls,
         forced=config.force,
+        tracker=tracker,
     )
     return dg.Output(snapshot, metadata=as_metadata(library_report(snapshot)))

@@ -80,7 +80,7 @@ def _write(conn: sa.Connection, snapshot: LibrarySnapshot, matches: MatchResults
         conflicts_closed=conflicts_sql.close_conflicts_now_linked(conn, account),
         conflicts_refreshed=conflicts_sql.refresh_open_conflicts(conn, account),
         conflicts_opened=conflicts_sql.open_new_conflicts(conn, account),
-        progress=progress_sql.apply_progress(conn, account, snapshot.sync_log_id),
+        progress=progress_sql.apply_progress(conn, account, snapshot.sync_log_id, snapshot.tracker),
     )
     sync_logs_sql.complete_sync_log(conn, snapshot.sync_log_id, account, writes.log_counts())
     return writes

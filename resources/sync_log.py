@@ -74,10 +74,13 @@ class SyncLogResource(dg.ConfigurableResource):
     def fail_held(self, error: str) -> list[int]:
         """Close every row this process holds as 'failed' with ``error``; returns their ids."""
         failed = []
-        with self.postgres.get_engine().begin() as conn:
-            for log_id in self._held:
-                if sync_logs_sql.fail_running_sync_log(conn, log_id, error):
-                    failed.append(log_id)
-        for log_id in list(self._held):
-            self.finish(log_id)
+        try:
+            with self.postgres.get_engine().begin() as conn:
+                for log_id in self._held:
+                    if sync_logs_sql.fail_running_sync_log(conn, log_id, error):
+                        failed.append(log_id)
+        finally:
+            # Closed or not (the database may be what failed), this process is done with them.
+            for log_id in list(self._held):
+                self.finish(log_id)
         return failed

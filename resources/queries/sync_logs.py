@@ -80,15 +80,38 @@ def sync_log_status(conn: sa.Connection, log_id: int) -> str | None:
     ).scalar()
 
 
+def sync_log_for_run(conn: sa.Connection, run_id: str) -> Any:
+    """The latest log row of a Dagster run: what `audible-tracker sync` reports once its run is over."""
+    return conn.execute(
+        sa.text("SELECT * FROM audible_sync_logs WHERE dagster_run_id = :r ORDER BY id DESC LIMIT 1"),
+        {"r": run_id},
+    ).one_or_none()
+
+
 def update_sync_log_fetch(
-    conn: sa.Connection, log_id: int, *, source: str, fetched: int, rejected: int, api_calls: int
+    conn: sa.Connection,
+    log_id: int,
+    *,
+    source: str,
+    fetched: int,
+    rejected: int,
+    api_calls: int,
+    page_size: int | None = None,
 ) -> None:
+    """The fetch's figures; ``page_size``: titles per page of an API fetch (None for other sources)."""
     conn.execute(
         sa.text(
             "UPDATE audible_sync_logs SET source = :source, items_fetched = :fetched, "
-            "items_rejected = :rejected, api_calls = :api_calls WHERE id = :id"
+            "items_rejected = :rejected, api_calls = :api_calls, page_size = :page_size WHERE id = :id"
         ),
-        {"id": log_id, "source": source, "fetched": fetched, "rejected": rejected, "api_calls": api_calls},
+        {
+            "id": log_id,
+            "source": source,
+            "fetched": fetched,
+            "rejected": rejected,
+            "api_calls": api_calls,
+            "page_size": page_size,
+        },
     )
 
 
@@ -104,6 +127,17 @@ def fail_running_sync_log(conn: sa.Connection, log_id: int, error: str) -> bool:
         ).rowcount
         == 1
     )
+
+
+def fail_running_sync_logs_of_run(conn: sa.Connection, run_id: str, error: str) -> int:
+    """Close a run's rows still 'running' as 'failed', from outside the run (after an interrupt)."""
+    return conn.execute(
+        sa.text(
+            "UPDATE audible_sync_logs SET status = 'failed', finished_at = now(), error = :error "
+            "WHERE dagster_run_id = :run_id AND status = 'running'"
+        ),
+        {"run_id": run_id, "error": error[:2000]},
+    ).rowcount
 
 
 def complete_sync_log(conn: sa.Connection, log_id: int, account: str, counts: dict[str, int]) -> None:
