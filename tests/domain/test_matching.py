@@ -14,7 +14,7 @@ from domain.matching import BookIndex, Candidate, MatchDecision, MatchSettings, 
 
 REPO = Path(__file__).resolve().parents[2]
 # A real audible-cli export, reduced to the columns read here (see its README for the source).
-REAL_EXPORT = REPO / "tests" / "data" / "real_audible_export" / "library.tsv"
+REAL_EXPORT = REPO / "tests" / "data" / "real-audible-export" / "library.tsv"
 
 
 def item(title: str, subtitle: str | None = None, authors: str | None = None, **kw) -> LibraryItem:

@@ -77,19 +77,6 @@ def test_a_url_that_is_not_postgresql_is_named_by_its_variable_never_repeated():
     assert line.startswith("AUDIBLE_TRACKER_DATABASE_URL must be a PostgreSQL URL")
 
 
-def test_an_incompatible_tracker_table_points_at_the_tracker_check(empty_database_url):
-    # A tracker whose book ids are text: the mapping table's foreign key cannot follow them.
-    setup = sa.create_engine(empty_database_url)
-    with setup.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE books (id text PRIMARY KEY, title text)"))
-    setup.dispose()
-    with pytest.raises(Exception) as caught:
-        get_engine(empty_database_url)
-    line = _one_line(exception_line(caught.value, empty_database_url))
-    assert line.startswith("the tracker's tables in database ")
-    assert "incompatible types: bigint and text" in line and "`audible-tracker tracker check`" in line
-
-
 def test_messages_written_for_people_are_the_line(tmp_path):
     missing = tmp_path / "nope.tsv"
     with pytest.raises(LibraryShapeError) as caught:

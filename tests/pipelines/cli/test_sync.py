@@ -183,3 +183,22 @@ def test_the_account_must_be_clear(database_url, engine, tmp_path, args, message
     assert message in _assert_one_line(done.stderr)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM audible_sync_logs")).scalar() == 0
+
+
+def test_a_tracker_the_sync_cannot_use_is_refused_in_one_line(empty_database_url, tmp_path):
+    # Book ids as text: the audible_* tables could not refer to them; nothing is written.
+    setup = sa.create_engine(empty_database_url)
+    with setup.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE books (id text PRIMARY KEY, title text)"))
+    setup.dispose()
+
+    done = sync(_env(empty_database_url, tmp_path / "home"), "--library", str(REAL_EXPORT / "library.tsv"))
+
+    assert done.returncode == 1
+    line = _assert_one_line(done.stderr)
+    assert "books.id is text; the sync supports integer, bigint or uuid there" in line
+    assert "Nothing was written" in line
+    check = sa.create_engine(empty_database_url)
+    with check.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM audible_book_mappings")).scalar() == 0
+    check.dispose()
