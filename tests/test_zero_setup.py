@@ -84,7 +84,7 @@ def test_the_auto_source_never_seeds_demo_books_into_a_configured_tracker(
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     error = failure.step_failure_data.error
-    assert error.cause.cls_name == "LookupError"
+    assert error.cause.cls_name == "NoLibrarySource"
     assert (
         "account 'demo' has no stored Audible credentials and no library file is set" in error.cause.message
     )

@@ -244,7 +244,8 @@ WORDS = re.compile(r"(?:[^\W_]+(?: [^\W_]+)*)?")
 
 
 def _clean_words(text: str) -> bool:
-    return bool(WORDS.fullmatch(text)) and not any(ch.isupper() for ch in text)
+    # Case-folded, not "no upper-case letter": Unicode folds Cherokee to its upper-case letters.
+    return bool(WORDS.fullmatch(text)) and text.casefold() == text
 
 
 title_text = st.one_of(
