@@ -116,43 +116,57 @@ def _typo(rng: random.Random, text: str) -> str:
     )
 
 
-def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
-    """(library items, tracker books): deterministic for a given (items, books, seed)."""
-    rng = random.Random(seed)
+def _series_volumes(rng: random.Random, first: str, last: str, room: int) -> list[tuple[dict, dict]]:
+    """A series: several volumes by one author, numbered in the tracker title; at most ``room`` of them."""
+    series = _title(rng).replace("The ", "")
+    volumes = []
+    for volume in range(1, rng.randrange(3, 8)):
+        if len(volumes) >= room:
+            break
+        title = _title(rng)
+        shape = rng.randrange(3)
+        if shape == 0:
+            shown = f"{title} ({series}, #{volume})"
+        elif shape == 1:
+            shown = f"{series}, Book {volume}: {title}"
+        else:
+            shown = title
+        info = {"title": title, "first": first, "last": last, "series": series, "volume": volume}
+        volumes.append(({"title": shown}, info))
+    return volumes
+
+
+def _single_book(rng: random.Random, roll: float, titles_seen: list[str], first: str, last: str):
+    """A book of its own, now and then sharing its title with another author's."""
+    if roll < 0.15 and titles_seen:
+        title = rng.choice(titles_seen)
+    else:
+        title = _title(rng)
+        titles_seen.append(title)
+    subtitle = rng.choice(SUBTITLES) if rng.random() < 0.25 else None
+    shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.5 else title
+    return {"title": shown}, {"title": title, "first": first, "last": last, "subtitle": subtitle}
+
+
+def _tracker_titles(rng: random.Random, books: int) -> tuple[list[dict], list[dict]]:
+    """Tracker book titles, and beside each what the library side needs to know about it."""
     tracker: list[dict] = []
-    meta: list[dict] = []  # what the library side needs to know about each tracker book
+    meta: list[dict] = []
     titles_seen: list[str] = []
     while len(tracker) < books:
         first, last = _person(rng)
         roll = rng.random()
         if roll < 0.12:
-            # A series: several volumes by one author, numbered in the tracker title.
-            series = _title(rng).replace("The ", "")
-            for volume in range(1, rng.randrange(3, 8)):
-                if len(tracker) >= books:
-                    break
-                title = _title(rng)
-                shape = rng.randrange(3)
-                if shape == 0:
-                    shown = f"{title} ({series}, #{volume})"
-                elif shape == 1:
-                    shown = f"{series}, Book {volume}: {title}"
-                else:
-                    shown = title
-                meta.append(
-                    {"title": title, "first": first, "last": last, "series": series, "volume": volume}
-                )
-                tracker.append({"title": shown})
+            pairs = _series_volumes(rng, first, last, books - len(tracker))
         else:
-            if roll < 0.15 and titles_seen:
-                title = rng.choice(titles_seen)  # the same title by another author
-            else:
-                title = _title(rng)
-                titles_seen.append(title)
-            subtitle = rng.choice(SUBTITLES) if rng.random() < 0.25 else None
-            shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.5 else title
-            meta.append({"title": title, "first": first, "last": last, "subtitle": subtitle})
-            tracker.append({"title": shown})
+            pairs = [_single_book(rng, roll, titles_seen, first, last)]
+        for book, info in pairs:
+            tracker.append(book)
+            meta.append(info)
+    return tracker, meta
+
+
+def _add_ids_authors_isbns(rng: random.Random, tracker: list[dict], meta: list[dict]) -> None:
     for index, (book, info) in enumerate(zip(tracker, meta, strict=True)):
         book["id"] = index + 1
         style = rng.random()
@@ -167,15 +181,52 @@ def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[di
         info["isbn13"] = isbn13
         roll = rng.random()
         book["isbn"] = isbn13 if roll < 0.4 else _isbn10(isbn13) if roll < 0.7 else None
-        book["title"] = book["title"]
 
+
+def _new_asin(rng: random.Random, used: set[str]) -> str:
+    while True:
+        asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+        if asin not in used:
+            used.add(asin)
+            return asin
+
+
+def _audible_spelling(rng: random.Random, title: str) -> str:
+    """Audible's own spelling of a tracker title: a suffix, no article, a typo or another case."""
+    noise = rng.random()
+    if noise < 0.2:
+        return title + " (Unabridged)"
+    if noise < 0.3:
+        return title.replace("The ", "", 1)
+    if noise < 0.4:
+        return _typo(rng, title)
+    if noise < 0.5:
+        return title.upper() if rng.random() < 0.3 else title.lower()
+    return title
+
+
+def _describe_tracker_book(rng: random.Random, item: dict, info: dict, roll: float) -> None:
+    """Fill ``item`` as the library's record of the tracker book ``info`` (with its ISBN when roll < 0.3)."""
+    title = info["title"]
+    item["title"] = _audible_spelling(rng, title) if roll >= 0.3 else title
+    item["authors"] = f"{info['first']} {info['last']}"
+    if info.get("series"):
+        item["subtitle"] = f"{info['series']}, Book {info['volume']}"
+        if rng.random() < 0.5:
+            item["subtitle"] = f"Book {ORDINALS[info['volume'] - 1]} of {info['series']}"
+        item["series_title"] = info["series"]
+        item["series_sequence"] = str(info["volume"])
+    elif info.get("subtitle"):
+        item["subtitle"] = info["subtitle"]
+    if roll < 0.3:
+        item["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
+
+
+def _library_items(rng: random.Random, items: int, meta: list[dict]) -> list[dict]:
     library: list[dict] = []
     used: set[str] = set()
     for _ in range(items):
-        asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-        while asin in used:
-            asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-        used.add(asin)
+        asin = _new_asin(rng, used)
         roll = rng.random()
         item: dict = {
             "asin": asin,
@@ -184,35 +235,19 @@ def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[di
         }
         item["is_finished"] = item["percent_complete"] > 97
         item["runtime_length_min"] = rng.randrange(90, 2400)
-        if roll < 0.8 and tracker:
-            target = rng.randrange(len(tracker))
-            info = meta[target]
-            title = info["title"]
-            if roll >= 0.3:  # fuzzy: Audible's own spelling of the title
-                noise = rng.random()
-                if noise < 0.2:
-                    title += " (Unabridged)"
-                elif noise < 0.3:
-                    title = title.replace("The ", "", 1)
-                elif noise < 0.4:
-                    title = _typo(rng, title)
-                elif noise < 0.5:
-                    title = title.upper() if rng.random() < 0.3 else title.lower()
-            item["title"] = title
-            item["authors"] = f"{info['first']} {info['last']}"
-            if info.get("series"):
-                item["subtitle"] = f"{info['series']}, Book {info['volume']}"
-                if rng.random() < 0.5:
-                    item["subtitle"] = f"Book {ORDINALS[info['volume'] - 1]} of {info['series']}"
-                item["series_title"] = info["series"]
-                item["series_sequence"] = str(info["volume"])
-            elif info.get("subtitle"):
-                item["subtitle"] = info["subtitle"]
-            if roll < 0.3:
-                item["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
+        if roll < 0.8 and meta:
+            _describe_tracker_book(rng, item, meta[rng.randrange(len(meta))], roll)
         else:
             first, last = _person(rng)
             item["title"] = _title(rng)
             item["authors"] = f"{first} {last}"
         library.append(item)
-    return library, tracker
+    return library
+
+
+def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
+    """(library items, tracker books): deterministic for a given (items, books, seed)."""
+    rng = random.Random(seed)
+    tracker, meta = _tracker_titles(rng, books)
+    _add_ids_authors_isbns(rng, tracker, meta)
+    return _library_items(rng, items, meta), tracker

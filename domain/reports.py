@@ -8,6 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+
+class Markdown(str):
+    """Text to show as Markdown (a table, a list) among the plain values of a report."""
+
+
 # How many rows a Markdown table in asset metadata shows; the rest is counted.
 MAX_TABLE_ROWS = 25
 

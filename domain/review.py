@@ -59,7 +59,7 @@ def _blank(value: str | None) -> str | None:
 
 
 def validate_book_data(book_data: Mapping[str, Any] | None) -> NewBook:
-    """book_data of a create_new resolution, as in the seed: title, author, isbn, status."""
+    """book_data of a create_new resolution: title, author, isbn, status (the books table's columns)."""
     if not book_data:
         raise ReviewError("create_new: true needs book_data with at least a title")
     unknown = sorted(set(book_data) - {"title", "author", "isbn", "status"})
@@ -110,23 +110,6 @@ def resolution_from_config(
     if not allow_ignore:  # pragma: no cover - ignore=True is refused above without allow_ignore
         raise ReviewError(f"give exactly one of {options}")
     return Resolution("ignore")
-
-
-def choose_account(requested: str | None, accounts: Sequence[str], syncable: Sequence[str]) -> str:
-    """The account a job acts on, defaulted like the sync: the named one, else the only real one."""
-    if requested:
-        if requested not in accounts:
-            known = ", ".join(accounts) or "none yet"
-            raise ReviewError(f"no Audible account {requested!r} (accounts: {known})")
-        return requested
-    if len(syncable) == 1:
-        return syncable[0]
-    if not syncable and len(accounts) == 1:
-        return accounts[0]
-    if not accounts:
-        raise ReviewError("no Audible account has synced yet; run the audible_sync job first")
-    choices = list(syncable) or list(accounts)
-    raise ReviewError(f"several Audible accounts ({', '.join(choices)}); choose one with account: NAME")
 
 
 def clean_asin(asin: str) -> str:

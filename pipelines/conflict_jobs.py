@@ -24,11 +24,11 @@ from typing import Any
 import dagster as dg
 from pydantic import ConfigDict
 
+from domain.accounts import NAME_IN_JOB_CONFIG, AccountChoiceError
 from domain.library_items import LibraryItem
 from domain.reports import markdown_table
 from domain.review import (
     ReviewError,
-    choose_account,
     clean_asin,
     resolution_from_config,
 )
@@ -47,7 +47,7 @@ _DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
 
 
 class BookData(dg.Config):
-    """A tracker book to create, as in the seed's books table."""
+    """A tracker book to create: the books table's columns."""
 
     model_config = _DOCUMENTED
 
@@ -150,7 +150,10 @@ def _book_data(config_book: BookData | None) -> dict[str, Any] | None:
 
 
 def _account(conn, requested: str | None) -> str:
-    return choose_account(requested, accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn))
+    try:
+        return accounts_sql.resolve_account(conn, requested, how_to_name=NAME_IN_JOB_CONFIG)
+    except AccountChoiceError as error:
+        raise ReviewError(str(error)) from None
 
 
 def _target_book(conn, decision) -> int:

@@ -9,16 +9,17 @@ the setting named and changes nothing.
 import dagster as dg
 from pydantic import Field
 
+from domain.accounts import NAME_IN_JOB_CONFIG, AccountChoiceError
 from domain.reports import markdown_table
 from domain.settings import (
     NOTIFY_WEBHOOK_ENV,
     SETTINGS,
-    AccountChoiceError,
     SettingError,
     describe_changes,
     format_value,
 )
 from resources.postgres import PostgresResource
+from resources.queries import accounts as accounts_sql
 from resources.queries import settings as q
 
 
@@ -35,7 +36,7 @@ def _setting(key: str):
 class AudibleSettingsConfig(dg.Config):
     account: str | None = Field(
         default=None,
-        description="Audible account to change; empty means the only configured one (or the demo).",
+        description="Audible account to change; empty means the only configured one.",
     )
     enabled: bool | None = _setting("enabled")
     min_interval_minutes: int | None = _setting("min_interval_minutes")
@@ -53,7 +54,7 @@ def apply_audible_settings(
     engine = postgres.get_engine()
     try:
         with engine.begin() as conn:
-            account = q.resolve_account(conn, config.account)
+            account = accounts_sql.resolve_account(conn, config.account, how_to_name=NAME_IN_JOB_CONFIG)
             before, after = q.update_settings(conn, account, changes)
         with engine.connect() as conn:
             status = q.sync_status(conn, account)

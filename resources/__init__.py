@@ -1,4 +1,4 @@
-"""Dagster resources: the tracker database, the library sources, the Audible API."""
+"""Dagster resources: the tracker database, the sync log, the library sources, the Audible API."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import dagster as dg
 from resources.audible_api import AudibleResource
 from resources.library_source import LIBRARY_FILE_ENV, LibrarySourceResource
 from resources.postgres import DATABASE_URL_ENV, PostgresResource
+from resources.sync_log import SyncLogResource
 
 # httpx logs every request at INFO with its full URL, and a webhook URL
 # usually carries a token: keep httpx's (and httpcore's) own logging at
@@ -25,15 +26,17 @@ def build_resources(
     library_source: str = "auto",
     audible: AudibleResource | None = None,
 ) -> dict[str, dg.ConfigurableResource]:
+    postgres = PostgresResource(database_url=database_url)
     return {
-        "postgres": PostgresResource(database_url=database_url),
+        "postgres": postgres,
+        "sync_log": SyncLogResource(postgres=postgres),
         "library_source": LibrarySourceResource(library_file=library_file, source=library_source),
         "audible": audible or AudibleResource(),
     }
 
 
 def resources_from_env() -> dict[str, dg.ConfigurableResource]:
-    """Resources as configured by the environment (see the design's Environment table).
+    """Resources as configured by the environment (AUDIBLE_TRACKER_DATABASE_URL, AUDIBLE_TRACKER_LIBRARY_FILE).
 
     The database URL carries a password, so it stays an ``EnvVar``: run
     storage and the UI then hold the variable's name, never its value. Unset
