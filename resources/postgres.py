@@ -1,80 +1,23 @@
-"""The PostgreSQL resource: one SQLAlchemy engine per database, migrated on first use.
-
-With no URL configured the tracker lives in an embedded PostgreSQL (pgserver)
-under ``AUDIBLE_TRACKER_HOME``, started once per process and shared by every
-process that uses the same data directory.
-"""
+"""The PostgreSQL resource: the tracker's database (see resources/database.py) for Dagster."""
 
 from __future__ import annotations
-
-import os
-import threading
-from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from resources.migrations import apply_migrations
-
-DATABASE_URL_ENV = "AUDIBLE_TRACKER_DATABASE_URL"
-HOME_ENV = "AUDIBLE_TRACKER_HOME"
-EMBEDDED_DATABASE = "audible_tracker"
-
-_lock = threading.Lock()
-_engines: dict[str, sa.Engine] = {}
-_embedded_servers: dict[Path, object] = {}
-
-
-def tracker_home() -> Path:
-    home = Path(os.environ.get(HOME_ENV) or "~/.audible-tracker").expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
-
-
-def sqlalchemy_url(url: str) -> str:
-    """Accept the URL forms people paste and use the psycopg 3 driver for all of them."""
-    for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    raise ValueError(
-        f"{DATABASE_URL_ENV} must be a PostgreSQL URL (postgresql://user:password@host:5432/dbname)"
-    )
-
-
-def embedded_database_url(home: Path | None = None) -> str:
-    """Start (or join) the embedded server under ``home`` and return its URL."""
-    import pgserver  # imported lazily: only the embedded case pays for it
-
-    pgdata = (home or tracker_home()) / "pgdata"
-    with _lock:
-        server = _embedded_servers.get(pgdata)
-        if server is None:
-            # "stop": the server stops when the last process using it exits,
-            # so nothing is left running behind a finished command.
-            server = pgserver.get_server(pgdata, cleanup_mode="stop")
-            _embedded_servers[pgdata] = server
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
-    if "(0 rows)" in exists:
-        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
-    return server.get_uri(EMBEDDED_DATABASE)
-
-
-def get_engine(url: str | None = None) -> sa.Engine:
-    """The engine for ``url`` (default: the env var, else embedded), migrated once per process."""
-    url = url or os.environ.get(DATABASE_URL_ENV) or embedded_database_url()
-    url = sqlalchemy_url(url)
-    with _lock:
-        engine = _engines.get(url)
-        if engine is not None:
-            return engine
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    apply_migrations(engine)
-    with _lock:
-        return _engines.setdefault(url, engine)
-
-
-def is_embedded(url: str | None) -> bool:
-    return not (url or os.environ.get(DATABASE_URL_ENV))
+# Re-exported: the engine and URL helpers have always been reachable from here.
+from resources.database import (  # noqa: F401
+    DATABASE_URL_ENV,
+    EMBEDDED_DATABASE,
+    HOME_ENV,
+    _embedded_servers,
+    _engines,
+    embedded_database_url,
+    get_engine,
+    is_embedded,
+    sqlalchemy_url,
+    tracker_home,
+)
 
 
 class PostgresResource(dg.ConfigurableResource):

@@ -21,7 +21,7 @@ def _default_account(conn) -> str:
 
 def status_object(account: str | None = None, database_url: str | None = None) -> dict:
     """The seed's status object for one account."""
-    from resources.postgres import get_engine
+    from resources.database import get_engine
     from resources.queries import settings as settings_queries
 
     with get_engine(database_url).connect() as conn:
@@ -31,7 +31,7 @@ def status_object(account: str | None = None, database_url: str | None = None) -
 
 def run_status(args: argparse.Namespace) -> int:
     if args.account:
-        from resources.postgres import get_engine
+        from resources.database import get_engine
 
         with get_engine().connect() as conn:
             configured = accounts_sql.all_accounts(conn)

@@ -20,8 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from domain.accounts import DEFAULT_ACCOUNT
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, CipherError, DecryptionFailed, generate_key
 from resources.queries import accounts as account_queries
@@ -36,7 +34,7 @@ class CliError(Exception):
 
 def _engine():
     # Imported late: `keygen` must work without a database or its driver.
-    from resources.postgres import get_engine
+    from resources.database import get_engine
 
     return get_engine()
 
@@ -103,6 +101,7 @@ def _read_redirect_url(url: str) -> str:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    import httpx
     from audible import Authenticator
 
     # Everything that can fail without Amazon is checked first: a login
@@ -252,6 +251,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _deregister(auth_data: dict[str, Any]) -> str | None:
     """Deregister the device; None on success, else a reason that contains no secret."""
+    import httpx
     from audible import Authenticator
 
     try:

@@ -17,10 +17,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.library_items import LibraryShapeError, parse_library
-from domain.matching import BookIndex, MatchDecision, TrackerBook
+
+if TYPE_CHECKING:
+    from domain.matching import MatchDecision, TrackerBook
 
 EXIT_OK, EXIT_INPUT_ERROR = 0, 2
 
@@ -79,6 +81,9 @@ def load_library_file(path: Path, warn: TextIO):
 
 
 def load_books_file(path: Path) -> list[TrackerBook]:
+    # Imported here: the matcher's numpy and rapidfuzz are for this command only.
+    from domain.matching import TrackerBook
+
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
@@ -159,6 +164,8 @@ def run_match(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     except InputError as error:
         print(f"error: {error}", file=err)
         return EXIT_INPUT_ERROR
+    from domain.matching import BookIndex
+
     decisions = BookIndex(books).match_all(items)
     if getattr(args, "json", False):
         json.dump([d.to_json() for d in decisions], out, indent=2, ensure_ascii=False)
