@@ -8,6 +8,7 @@ import dagster as dg
 
 from domain import matching, normalize
 from domain.matching import BookIndex, MatchSettings, TrackerBook
+from domain.parallel_matching import match_all_parallel
 from domain.reports import count_by, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
 from resources.postgres import PostgresResource
@@ -74,7 +75,8 @@ def audible_book_matches(
         # The books are read (and indexed) only when there is something to match.
         books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if to_match else []
     skipped_ignored = len(unmapped) - len(not_ignored)
-    decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
+    # A large batch is decided on every idle core; forked workers never touch the pooled connection.
+    decisions = match_all_parallel(BookIndex(books, settings), to_match) if to_match else []
     books_by_id = {book.id: book for book in books}
     rows = decisions_to_rows(decisions, books_by_id, fingerprints)
     counts = count_by(row["decision"] for row in rows)

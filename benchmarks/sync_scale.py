@@ -148,6 +148,23 @@ def load_average() -> list[float] | None:
         return None
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its finished children (user + system).
+
+    On a shared machine the wall time depends on what else runs; the CPU time
+    much less, so both are reported.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def children_peak_rss_mb() -> float:
+    """The largest peak RSS among this process's finished children (forked matching workers)."""
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
+
+
 def peak_rss_mb() -> float:
     # Linux reports ru_maxrss in KiB, macOS in bytes.
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
@@ -245,6 +262,7 @@ def run_sync_once(
     os.makedirs(os.path.join(storage_dir, "instance"), exist_ok=True)
     instance = dg.DagsterInstance.local_temp(os.path.join(storage_dir, "instance"))
     counter = StatementCounter().attach(engine)
+    cpu_started = cpu_seconds()
     started = time.perf_counter()
     try:
         result = job.execute_in_process(
@@ -254,15 +272,18 @@ def run_sync_once(
         )
     finally:
         wall = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_started
         counter.detach()
     steps = step_durations(instance, result.run_id)
     instance.dispose()
     return {
         "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
         "statements": counter.total,
         "pings": counter.pings,
         "statements_by_kind": dict(sorted(counter.by_kind.items())),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "workers_peak_rss_mb": round(children_peak_rss_mb(), 1),
         "steps_s": steps,
     }
 
@@ -524,9 +545,11 @@ def match_once(items: int, books: int, seed: int, mix: str, processes: int = 1) 
     tracker = [TrackerBook(b["id"], b["title"], b.get("author"), b.get("isbn")) for b in books_raw]
     del library_raw, books_raw
     load = load_average()
+    cpu_started = cpu_seconds()
     started = time.perf_counter()
     index = BookIndex(tracker)
     built = time.perf_counter()
+    cpu_built = cpu_seconds()
     if processes > 1:
         from domain.parallel_matching import match_all_parallel
 
@@ -534,6 +557,7 @@ def match_once(items: int, books: int, seed: int, mix: str, processes: int = 1) 
     else:
         decisions = index.match_all(library)
     done = time.perf_counter()
+    cpu_done = cpu_seconds()
     counts: dict[str, int] = {}
     for decision in decisions:
         counts[decision.decision] = counts.get(decision.decision, 0) + 1
@@ -546,8 +570,12 @@ def match_once(items: int, books: int, seed: int, mix: str, processes: int = 1) 
         "match_s": round(done - built, 3),
         "match_ms_per_item": round((done - built) / max(len(library), 1) * 1000, 4),
         "index_us_per_book": round((built - started) / max(len(tracker), 1) * 1e6, 2),
+        "index_cpu_s": round(cpu_built - cpu_started, 3),
+        "match_cpu_s": round(cpu_done - cpu_built, 3),
+        "match_cpu_ms_per_item": round((cpu_done - cpu_built) / max(len(library), 1) * 1000, 4),
         "decisions": counts,
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "workers_peak_rss_mb": round(children_peak_rss_mb(), 1),
         "load_before": load,
     }
 
@@ -583,15 +611,21 @@ def print_curve(points: list[dict[str, Any]]) -> None:
     print(f"\nmatcher alone, {points[0]['items']:,} library items, mix {points[0]['mix']}")
     print(
         f"{'books':>8} {'procs':>5} {'index s':>8} {'us/book':>8} {'match s':>8} {'ms/item':>8} "
-        f"{'vs 100k':>7} {'RSS MB':>7}  load"
+        f"{'vs 100k':>7} {'CPU ms/item':>11} {'vs 100k':>7} {'RSS MB':>7}  load"
     )
-    reference = {p["processes"]: p["match_ms_per_item"] for p in points if p["books"] == 100_000}
+    wall_ref = {p["processes"]: p["match_ms_per_item"] for p in points if p["books"] == 100_000}
+    cpu_ref = {p["processes"]: p["match_cpu_ms_per_item"] for p in points if p["books"] == 100_000}
+
+    def ratio(value: float, reference: dict[int, float], processes: int) -> str:
+        return f"{value / reference[processes]:.2f}x" if reference.get(processes) else "-"
+
     for p in points:
-        ratio = p["match_ms_per_item"] / reference[p["processes"]] if p["processes"] in reference else None
         print(
             f"{p['books']:>8,} {p['processes']:>5} {p['index_s']:>8.2f} {p['index_us_per_book']:>8.1f} "
             f"{p['match_s']:>8.2f} {p['match_ms_per_item']:>8.3f} "
-            f"{(f'{ratio:.2f}x' if ratio else '-'):>7} {p['peak_rss_mb']:>7.0f}  {p['load_before']}"
+            f"{ratio(p['match_ms_per_item'], wall_ref, p['processes']):>7} {p['match_cpu_ms_per_item']:>11.3f} "
+            f"{ratio(p['match_cpu_ms_per_item'], cpu_ref, p['processes']):>7} {p['peak_rss_mb']:>7.0f}  "
+            f"{p['load_before']}"
         )
 
 
@@ -724,7 +758,10 @@ def print_report(report: dict[str, Any]) -> None:
             f"{s['pings']:>5} {s['peak_rss_mb']:>7.0f}  {rows or 'none'}"
         )
         print(f"{'':<22} steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["steps_s"].items()))
-        print(f"{'':<22} load average before: {s.get('load_before')}")
+        print(
+            f"{'':<22} CPU {s.get('cpu_s', float('nan')):.2f} s, matching workers' peak RSS "
+            f"{s.get('workers_peak_rss_mb', 0):.0f} MB, load average before: {s.get('load_before')}"
+        )
     charts = report.get("charts_after_sync")
     if charts:
         print(

@@ -8,8 +8,10 @@ than a pickled copy, and sends back only its decisions, which are put back in
 the items' order: the result is exactly `index.match_all(items)`.
 
 Where forking is not available or not safe (Windows, macOS, a daemonic process),
-with a single core, or for a batch too small to repay starting a worker, this
-process decides the whole batch.
+with a single idle core, or for a batch too small to repay starting a worker,
+this process decides the whole batch. A core counts as idle when the load
+average leaves room for it: on a saturated machine a second process only adds
+the cost of forking (measured: slower, not faster, at a load of 10 on 2 cores).
 
 Workers only compute. They inherit this process's open file descriptors (a
 database connection resting in a pool, say) but never use them, ignore Ctrl-C
@@ -34,9 +36,11 @@ from multiprocessing.connection import Connection, wait
 from domain.library_items import LibraryItem
 from domain.matching import BookIndex, MatchDecision
 
-# Below this many items one process decides the batch: forking a worker and
-# receiving its decisions costs about as much as deciding this many items
-# (see benchmarks/parallel_threshold.py).
+# Below this many items one process decides the batch. Forking costs a fixed
+# ~40 ms at 100k books, then each process pays copy-on-write faults for the
+# part of the index it touches (~0.2 s of system time per 1,600 items): on an
+# idle 2-core machine the second core starts to win past ~500 items, so twice
+# that leaves a margin (benchmarks/parallel_threshold.py measures it).
 PARALLEL_MIN_ITEMS = 1000
 
 
@@ -49,6 +53,16 @@ def usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def idle_cores() -> int:
+    """Usable cores less those the 1-minute load average says are busy (this process's own aside)."""
+    cores = usable_cores()
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        return cores
+    return max(1, min(cores, round(cores + 1 - load)))
 
 
 def can_fork_workers() -> bool:
@@ -68,9 +82,9 @@ def can_fork_workers() -> bool:
 def planned_processes(item_count: int, processes: int | None = None, min_items: int | None = None) -> int:
     """How many processes would decide ``item_count`` items (1: this one alone).
 
-    ``processes`` defaults to one per usable core, ``min_items`` to PARALLEL_MIN_ITEMS.
+    ``processes`` defaults to one per idle core, ``min_items`` to PARALLEL_MIN_ITEMS.
     """
-    wanted = usable_cores() if processes is None else processes
+    wanted = idle_cores() if processes is None else processes
     min_items = PARALLEL_MIN_ITEMS if min_items is None else min_items
     if wanted < 2 or item_count < max(min_items, 2) or not can_fork_workers():
         return 1
@@ -84,7 +98,7 @@ def match_all_parallel(
     processes: int | None = None,
     min_items: int | None = None,
 ) -> list[MatchDecision]:
-    """``index.match_all(items)``, decided by ``processes`` processes (default: one per core)."""
+    """``index.match_all(items)``, decided by ``processes`` processes (default: one per idle core)."""
     items = list(items)
     count = planned_processes(len(items), processes, min_items)
     if count == 1:
