@@ -111,7 +111,7 @@ def audible_sync_writes(
         closed = conflicts_sql.close_conflicts_now_linked(conn, account)
         refreshed = conflicts_sql.refresh_open_conflicts(conn, account)
         opened = conflicts_sql.open_new_conflicts(conn, account)
-        progress = progress_sql.apply_progress(conn, account, log.id)
+        progress = progress_sql.apply_progress(conn, account, log.id, audible_library.tracker)
         finished = notify.completion_payloads(conn, account, progress["changes"])
         sync_logs_sql.complete_sync_log(
             conn,

@@ -28,7 +28,7 @@ from domain.settings import (
 
 
 def _engine():
-    from resources.database import get_engine
+    from resources.postgres import get_engine
 
     return get_engine()
 

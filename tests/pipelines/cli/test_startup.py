@@ -45,8 +45,15 @@ def run_command(database_url: str, *argv: str) -> dict:
 
 @pytest.mark.parametrize(
     "argv",
-    [("status",), ("config", "show"), ("auth", "status"), ("keygen",)],
-    ids=["status", "config show", "auth status", "keygen"],
+    [
+        ("status",),
+        ("config", "show"),
+        ("auth", "status"),
+        ("tracker", "show"),
+        ("tracker", "check"),
+        ("keygen",),
+    ],
+    ids=["status", "config show", "auth status", "tracker show", "tracker check", "keygen"],
 )
 def test_database_commands_import_nothing_heavy(database_url, argv):
     result = run_command(database_url, *argv)
