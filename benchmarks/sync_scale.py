@@ -807,6 +807,9 @@ def summarize(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "mix": mix,
                 "runs": len(runs),
                 "first_sync_s": first["wall_s"],
+                "first_sync_cpu_s": min(
+                    r["scenarios"]["first_sync"].get("cpu_s", float("nan")) for r in runs
+                ),
                 "first_sync_load": first.get("load_before"),
                 "matching_step_s": matching,
                 "resync_unchanged_s": unchanged["wall_s"],
@@ -826,12 +829,13 @@ def summarize(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def print_summary(rows: list[dict[str, Any]], items: int, books: int) -> None:
     print(f"\nsummary, {items:,} x {books:,} (fastest of the runs per figure)")
     print(
-        f"{'mix':<14} {'runs':>4} {'first s':>8} {'match s':>8} {'RSS MB':>7} {'unchanged s':>11} "
+        f"{'mix':<14} {'runs':>4} {'first s':>8} {'CPU s':>6} {'match s':>8} {'RSS MB':>7} {'unchanged s':>11} "
         f"{'rows':>4} {'stmts':>5} {'RSS MB':>7}  load at first sync"
     )
     for r in rows:
         print(
-            f"{r['mix']:<14} {r['runs']:>4} {r['first_sync_s']:>8.2f} {r['matching_step_s']:>8.2f} "
+            f"{r['mix']:<14} {r['runs']:>4} {r['first_sync_s']:>8.2f} {r['first_sync_cpu_s']:>6.2f} "
+            f"{r['matching_step_s']:>8.2f} "
             f"{r['peak_rss_mb']:>7.0f} {r['resync_unchanged_s']:>11.2f} {r['resync_unchanged_rows']:>4} "
             f"{r['resync_unchanged_statements']:>5} {r['resync_peak_rss_mb']:>7.0f}  {r['first_sync_load']}"
         )
