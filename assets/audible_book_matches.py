@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from assets.metadata import as_metadata
 from domain.edition_guard import one_automatic_edition_per_book
 from domain.matching import BookIndex, MatchSettings, TrackerBook
+from domain.parallel_matching import match_all_parallel
 from domain.reports import count_by
 from domain.sync_reports import matches_report, matching_summary
 from domain.sync_results import (
@@ -18,7 +19,7 @@ from domain.sync_results import (
     still_to_match,
     unmapped_open_questions,
 )
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import books as books_sql
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import mappings as mappings_sql
@@ -77,7 +78,10 @@ def audible_book_matches(
         selection, basis = _select_titles(conn, audible_library, settings, fingerprints)
         # The books are read (and indexed) only when there is something to match.
         books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if selection.to_match else []
-    decisions = BookIndex(books, settings).match_all(selection.to_match) if selection.to_match else []
+    # A large batch is decided on every idle core; forked workers never touch the pooled connection.
+    decisions = (
+        match_all_parallel(BookIndex(books, settings), selection.to_match) if selection.to_match else []
+    )
     records = decision_records(decisions, {book.id: book for book in books}, fingerprints)
     records = _one_automatic_edition_per_book(postgres, audible_library.account, records)
     counts = count_by(record["decision"] for record in records)

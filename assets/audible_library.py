@@ -14,7 +14,7 @@ from domain.sync_results import LibrarySnapshot, collapsed_library_refusal
 from domain.tracker_profile import TrackerProfile
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import LibrarySourceResource, demo_books
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import books as books_sql
 from resources.queries import library_snapshot as library_snapshot_sql

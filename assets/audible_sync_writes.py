@@ -15,7 +15,7 @@ from assets.metadata import as_metadata
 from domain.sync_reports import book_progress_report, mappings_report, writes_summary
 from domain.sync_results import LibrarySnapshot, MatchResults, SyncWrites
 from resources import notify
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql

@@ -17,7 +17,7 @@ pandas alone would add a third of a second to each.
 import dagster as dg
 
 from domain.reports import markdown_table
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import analytics as q
 
 # Drawn from the progress history, and only when it changed: the sensor launches them

@@ -17,7 +17,7 @@ from domain.sync_reports import (
     unmapped_books_report,
 )
 from domain.sync_results import SyncWriteSummary, activity_chart_due
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import stats_views as stats_views_sql
 
 # The views read the library snapshot, mappings, conflicts, books and sync logs, all

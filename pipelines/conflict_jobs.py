@@ -34,7 +34,7 @@ from domain.review import (
 )
 from domain.sync_results import match_fingerprint
 from pipelines.checks import conflicts_check_evaluation
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import books as books_sql
 from resources.queries import conflicts as cq

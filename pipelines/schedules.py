@@ -5,7 +5,7 @@ import dagster as dg
 from domain.accounts import accounts_to_schedule
 from pipelines.jobs import audible_sync_job
 from resources.library_source import LibrarySourceResource
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import sync_logs as sync_logs_sql
 

@@ -5,7 +5,7 @@ import dagster as dg
 from domain.review import conflicts_state
 from pipelines.checks import conflicts_check_evaluation
 from pipelines.jobs import audible_charts_job
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import analytics as analytics_sql
 from resources.queries import conflicts as cq
 

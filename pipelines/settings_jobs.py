@@ -18,7 +18,7 @@ from domain.settings import (
     describe_changes,
     format_value,
 )
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import settings as q
 

@@ -15,7 +15,7 @@ from domain.tracker_profile import (
     check_summary,
     parse_setting,
 )
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import tracker_profile as q
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import sync_logs as sync_logs_sql
 from resources.queries.sync_logs import LiveSyncLog, SyncLogNotRunning
 

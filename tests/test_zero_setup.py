@@ -16,7 +16,8 @@ from pipelines.definitions import build_definitions
 from resources import build_resources, resources_from_env
 from resources import postgres as postgres_module
 from resources.library_source import demo_books
-from resources.postgres import DATABASE_URL_ENV, HOME_ENV, PostgresResource
+from resources.postgres import DATABASE_URL_ENV, HOME_ENV
+from resources.postgres_resource import PostgresResource
 
 MIGRATIONS = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "sql").glob("*.sql"))
 

@@ -19,12 +19,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.export_formats import LibraryExport, decode_export
 from domain.library_items import LibraryShapeError, parse_library
-from domain.matching import BookIndex, MatchDecision, TrackerBook
 from domain.reports import counted
+
+if TYPE_CHECKING:
+    from domain.matching import MatchDecision, TrackerBook
 
 EXIT_OK, EXIT_INPUT_ERROR = 0, 2
 
@@ -126,6 +128,9 @@ def _book_rows(reader, path: Path):
 
 
 def _book(row: dict, line: int, path: Path, seen: set[int]) -> TrackerBook:
+    # Imported here: the matcher's numpy and rapidfuzz are for the match command only.
+    from domain.matching import TrackerBook
+
     raw_id = (row.get("id") or "").strip()
     try:
         book_id = int(raw_id)
@@ -218,6 +223,8 @@ def run_match(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     except InputError as error:
         print(f"error: {error}", file=err)
         return EXIT_INPUT_ERROR
+    from domain.matching import BookIndex
+
     decisions = BookIndex(books).match_all(items)
     if getattr(args, "json", False):
         json.dump([d.to_json() for d in decisions], out, indent=2, ensure_ascii=False)

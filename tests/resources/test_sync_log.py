@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import sync_logs as sync_logs_sql
 from resources.sync_log import SyncLogNotRunning, SyncLogResource
 
