@@ -49,6 +49,16 @@ def decisions_to_rows(decisions, books_by_id, fingerprints) -> list[dict]:
     return rows
 
 
+def one_edition_per_book(postgres: PostgresResource, account: str, rows: list[dict]) -> list[dict]:
+    """The decisions, with a second automatic edition of a book turned into a conflict."""
+    linked_ids = {row["book_id"] for row in rows if row["decision"] == "linked"}
+    if not linked_ids:
+        return rows
+    with postgres.get_engine().connect() as conn:
+        already_linked = mappings_sql.linked_books(conn, account, linked_ids)
+    return one_automatic_edition_per_book(rows, already_linked)
+
+
 @dg.asset(group_name="audible", kinds={"python"})
 def audible_book_matches(
     context: dg.AssetExecutionContext, audible_library: LibrarySnapshot, postgres: PostgresResource
@@ -77,12 +87,7 @@ def audible_book_matches(
     skipped_ignored = len(unmapped) - len(not_ignored)
     decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
     books_by_id = {book.id: book for book in books}
-    rows = decisions_to_rows(decisions, books_by_id, fingerprints)
-    linked_ids = {row["book_id"] for row in rows if row["decision"] == "linked"}
-    if linked_ids:
-        with postgres.get_engine().connect() as conn:
-            already_linked = mappings_sql.linked_books(conn, account, linked_ids)
-        rows = one_automatic_edition_per_book(rows, already_linked)
+    rows = one_edition_per_book(postgres, account, decisions_to_rows(decisions, books_by_id, fingerprints))
     counts = count_by(row["decision"] for row in rows)
     titles = {item.asin: item.title for item in to_match}
     context.log.info(

@@ -62,6 +62,13 @@ def checked_tracker(engine, account: str) -> TrackerProfile:
     return profile
 
 
+def refuse_collapsed_library(config: SyncConfig, account: str, source: str, titles: int, stored: int) -> None:
+    """Fail before any write when the library shrank to nothing or below half, unless accepted."""
+    refusal = collapsed_library_refusal(account, source, titles, stored)
+    if refusal and not (config.accept_smaller_library or config.force):
+        raise dg.Failure(description=refusal)
+
+
 @dg.asset(group_name="audible", kinds={"python"})
 def audible_library(
     context: dg.AssetExecutionContext,
@@ -147,9 +154,7 @@ def audible_library(
             api_calls=api_calls,
         )
         stored_titles = library_snapshot_sql.stored_title_count(conn, account)
-    collapsed = collapsed_library_refusal(account, source, len(parsed.items), stored_titles)
-    if collapsed and not (config.accept_smaller_library or config.force):
-        raise dg.Failure(description=collapsed)
+    refuse_collapsed_library(config, account, source, len(parsed.items), stored_titles)
     snapshot = LibrarySnapshot(
         account=account,
         source=source,

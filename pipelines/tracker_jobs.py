@@ -65,13 +65,19 @@ def apply_tracker_profile(
             shape = q.read_shape(conn, migrated=True)
     except TrackerSettingError as error:
         raise dg.Failure(description=f"Nothing changed: {error}") from None
-    summary = check_summary(shape, after)
     changed = [
         f"{key}: {before.configured(key) or 'default'} → {after.configured(key) or 'default'}"
         for key in SETTING_COLUMNS
         if before.configured(key) != after.configured(key)
     ]
     context.log.info("; ".join(changed) or "no setting given or all already set; nothing changed")
+    return dg.Output(
+        {key: after.configured(key) for key in SETTING_COLUMNS},
+        metadata=_metadata(before, after, changed, check_summary(shape, after)),
+    )
+
+
+def _metadata(before, after, changed: list[str], summary: dict) -> dict:
     rows = [
         {
             "setting": key,
@@ -80,18 +86,15 @@ def apply_tracker_profile(
         }
         for key in SETTING_COLUMNS
     ]
-    return dg.Output(
-        {key: after.configured(key) for key in SETTING_COLUMNS},
-        metadata={
-            "changed": dg.MetadataValue.md("\n".join(f"- {line}" for line in changed) or "_nothing_"),
-            "settings": dg.MetadataValue.md(markdown_table(rows)),
-            "sync_can_run": summary["sync_can_run"],
-            "problems": dg.MetadataValue.md(
-                "\n".join(f"- **{p['blocks']}**: {p['text']}" for p in summary["problems"]) or "_none_"
-            ),
-            "status_words_in_use": dg.MetadataValue.json(summary["status_words_in_use"]),
-        },
-    )
+    return {
+        "changed": dg.MetadataValue.md("\n".join(f"- {line}" for line in changed) or "_nothing_"),
+        "settings": dg.MetadataValue.md(markdown_table(rows)),
+        "sync_can_run": summary["sync_can_run"],
+        "problems": dg.MetadataValue.md(
+            "\n".join(f"- **{p['blocks']}**: {p['text']}" for p in summary["problems"]) or "_none_"
+        ),
+        "status_words_in_use": dg.MetadataValue.json(summary["status_words_in_use"]),
+    }
 
 
 @dg.job(
