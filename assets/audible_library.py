@@ -124,6 +124,7 @@ def audible_library(
 
     tracker = checked_tracker(engine, account)
     api_calls = 0
+    page_size: int | None = None
     if source == "api":
         try:
             fetched = audible.fetch_library(engine, account, context.log)
@@ -131,10 +132,16 @@ def audible_library(
             # The calls spent on a failed fetch still count against Audible's patience.
             with engine.begin() as conn:
                 sync_logs_sql.update_sync_log_fetch(
-                    conn, log_id, source=source, fetched=0, rejected=0, api_calls=error.api_calls
+                    conn,
+                    log_id,
+                    source=source,
+                    fetched=0,
+                    rejected=0,
+                    api_calls=error.api_calls,
+                    page_size=error.page_size,
                 )
             raise
-        payload, api_calls = fetched.items, fetched.api_calls
+        payload, api_calls, page_size = fetched.items, fetched.api_calls, fetched.page_size
     else:
         payload = library_source.load_payload(source)
     try:
@@ -152,6 +159,7 @@ def audible_library(
             fetched=len(parsed.items),
             rejected=len(parsed.rejected),
             api_calls=api_calls,
+            page_size=page_size,
         )
         stored_titles = library_snapshot_sql.stored_title_count(conn, account)
     refuse_collapsed_library(config, account, source, len(parsed.items), stored_titles)

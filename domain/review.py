@@ -130,7 +130,8 @@ def choose_account(requested: str | None, accounts: Sequence[str], syncable: Seq
 
 
 def clean_asin(asin: str) -> str:
-    value = (asin or "").strip()
+    """An ASIN as a person typed it, in the upper case Audible and the library use."""
+    value = (asin or "").strip().upper()
     if not value:
         raise ReviewError("asin is empty")
     return value
@@ -180,9 +181,14 @@ def _yaml_string(value: str) -> str:
 
 
 def example_run_config(conflict: Mapping[str, Any]) -> str:
-    """Ready-to-paste run config (Launchpad or `dagster job execute -c`) resolving one conflict."""
+    """Ready-to-paste run config (Launchpad or `dagster job execute -c`) resolving one conflict.
+
+    Plain YAML, comments included, so the text a person copies is exactly what the job accepts.
+    """
     candidates = list(conflict.get("candidates") or [])
     lines = [
+        f"# Run config for the {RESOLVE_JOB} job: paste it into the Launchpad, or save it as config.yaml",
+        f"# and run `dagster job execute -m pipelines.definitions -j {RESOLVE_JOB} -c config.yaml`.",
         "ops:",
         f"  {RESOLVE_OP}:",
         "    config:",

@@ -21,11 +21,8 @@ def _metadata(summary: Mapping[str, Any]) -> dict[str, Any]:
         "conflicts": dg.MetadataValue.md(summary["table"]),
     }
     if summary["run_config"]:
-        metadata["run_config"] = dg.MetadataValue.md(
-            "Resolve with the `resolve_audible_conflict` job (Launchpad, or "
-            "`dagster job execute -m pipelines.definitions -j resolve_audible_conflict -c config.yaml`):\n\n"
-            f"```yaml\n{summary['run_config']}\n```"
-        )
+        # Plain text: the UI's copy button then copies YAML the Launchpad accepts, with no Markdown around it.
+        metadata["run_config"] = dg.MetadataValue.text(summary["run_config"])
     return metadata
 
 

@@ -5,6 +5,7 @@ import dagster as dg
 from assets import audible_book_matches, audible_library, audible_sync_writes, listening_charts, stats
 from pipelines.checks import unresolved_conflicts
 from pipelines.conflict_jobs import conflict_jobs
+from pipelines.console_log import sync_console_logger
 from pipelines.jobs import audible_charts_job, audible_sync_job
 from pipelines.maintenance_jobs import audible_maintenance_daily, audible_maintenance_job
 from pipelines.schedules import audible_sync_hourly
@@ -31,6 +32,7 @@ def build_definitions(resources: dict[str, dg.ConfigurableResource]) -> dg.Defin
         schedules=[audible_sync_hourly, audible_maintenance_daily],
         sensors=[audible_conflicts_sensor, audible_listening_charts_automation],
         resources=resources,
+        loggers={"console": sync_console_logger},
     )
 
 

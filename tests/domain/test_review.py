@@ -161,3 +161,9 @@ def test_completions_skip_first_sight_and_already_finished():
         },
     ]
     assert [c["asin"] for c in completions(changes)] == ["a"]
+
+
+def test_a_typed_asin_is_compared_in_upper_case():
+    from domain.review import clean_asin
+
+    assert clean_asin("  b07qwlcs4f ") == "B07QWLCS4F"
