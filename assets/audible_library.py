@@ -145,6 +145,13 @@ def _parse(context: dg.AssetExecutionContext, payload: Any, account: str, source
     return parsed
 
 
+def refuse_collapsed_library(config: SyncConfig, account: str, source: str, titles: int, stored: int) -> None:
+    """Fail before any write when the library shrank to nothing or below half, unless accepted."""
+    refusal = collapsed_library_refusal(account, source, titles, stored)
+    if refusal and not (config.accept_smaller_library or config.force):
+        raise dg.Failure(description=refusal)
+
+
 @dg.asset(group_name="audible", kinds={"python"})
 def audible_library(
     context: dg.AssetExecutionContext,
@@ -197,9 +204,7 @@ def audible_library(
             page_size=fetched.page_size,
         )
         stored_titles = library_snapshot_sql.stored_title_count(conn, account)
-    collapsed = collapsed_library_refusal(account, source, len(parsed.items), stored_titles)
-    if collapsed and not (config.accept_smaller_library or config.force):
-        raise dg.Failure(description=collapsed)
+    refuse_collapsed_library(config, account, source, len(parsed.items), stored_titles)
     snapshot = LibrarySnapshot(
         account=account,
         sync_log_id=log_id,

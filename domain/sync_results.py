@@ -125,7 +125,8 @@ def collapsed_library_refusal(account: str, source: str, titles: int, stored_tit
     return (
         f"Library of account {account!r} ({source}) {shrunk}{before}: refused, as a cut-short export or "
         "fetch would empty the library snapshot. Nothing was changed. If the library really is this "
-        "small, sync once with accept_smaller_library: true (or force: true) in the audible_library config."
+        "small, sync once with accept_smaller_library: true (or force: true) in the audible_library config, "
+        "or `audible-tracker sync --force`."
     )
 
 
