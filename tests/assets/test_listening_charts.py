@@ -35,10 +35,10 @@ def _charts_requested(database_url, instance, cursor=None):
     from pipelines.sensors import audible_listening_charts_automation as sensor
 
     assert sensor.job_name == "audible_charts"
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=instance, cursor=cursor, resources=build_resources(database_url=database_url)
-    )
-    result = sensor.evaluate_tick(context)
+    ) as context:
+        result = sensor.evaluate_tick(context)
     requested = set(HISTORY_CHARTS) if result.run_requests else set()
     return requested, result.cursor
 
