@@ -851,7 +851,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000, help="library items (default 10,000)")
     parser.add_argument("--books", type=int, help="tracker books (default 10 x items)")
@@ -894,6 +894,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storage-dir", help=argparse.SUPPRESS)
     parser.add_argument("--job", default="audible_sync", help=argparse.SUPPRESS)
     parser.add_argument("--match-worker", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _matcher_curves(args: argparse.Namespace, mixes: list[str]) -> list:
+    book_sizes = [int(n) for n in args.curve_books.split(",")]
+    processes = [int(n) for n in args.processes.split(",")]
+    curves = []
+    for _ in range(args.repeat):
+        for mix in mixes:
+            points = run_books_curve(args.items, book_sizes, seed=args.seed, mix=mix, processes=processes)
+            curves.append(points)
+            if not args.json:
+                print_curve(points)
+                sys.stdout.flush()
+    return curves
+
+
+def _sync_scenarios(args: argparse.Namespace, mixes: list[str], document: dict[str, Any]) -> None:
+    """Run the sync scenarios for each size, repeat and mix; summaries and runs go into ``document``."""
+    sizes = (
+        [(int(n), 10 * int(n)) for n in args.curve.split(",")]
+        if args.curve
+        else [(args.items, args.books or 10 * args.items)]
+    )
+    reports = []
+    for items, books in sizes:
+        for _ in range(args.repeat):
+            for mix in mixes:
+                report = run_size(
+                    items,
+                    books,
+                    seed=args.seed,
+                    baseline_items=args.baseline_items,
+                    cli=not args.no_cli,
+                    keep=args.keep,
+                    mix=mix,
+                )
+                reports.append(report)
+                if not args.json:
+                    print_report(report)
+                    sys.stdout.flush()
+        summary = summarize([r for r in reports if (r["items"], r["books"]) == (items, books)])
+        document.setdefault("summaries", []).append({"items": items, "books": books, "mixes": summary})
+        if not args.json:
+            print_summary(summary, items, books)
+    document["runs"] = reports
+
+
+def _publish(args: argparse.Namespace, document: dict[str, Any]) -> None:
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    if args.json:
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        m = document["machine"]
+        print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
@@ -907,54 +968,11 @@ def main(argv: list[str] | None = None) -> int:
 
     document: dict[str, Any] = {"machine": machine(), "load_at_start": load_average()}
     if args.curve_books:
-        book_sizes = [int(n) for n in args.curve_books.split(",")]
-        processes = [int(n) for n in args.processes.split(",")]
-        curves = []
-        for _ in range(args.repeat):
-            for mix in mixes:
-                points = run_books_curve(args.items, book_sizes, seed=args.seed, mix=mix, processes=processes)
-                curves.append(points)
-                if not args.json:
-                    print_curve(points)
-                    sys.stdout.flush()
-        document["matcher_curves"] = curves
+        document["matcher_curves"] = _matcher_curves(args, mixes)
     else:
-        sizes = (
-            [(int(n), 10 * int(n)) for n in args.curve.split(",")]
-            if args.curve
-            else [(args.items, args.books or 10 * args.items)]
-        )
-        reports = []
-        for items, books in sizes:
-            for _ in range(args.repeat):
-                for mix in mixes:
-                    report = run_size(
-                        items,
-                        books,
-                        seed=args.seed,
-                        baseline_items=args.baseline_items,
-                        cli=not args.no_cli,
-                        keep=args.keep,
-                        mix=mix,
-                    )
-                    reports.append(report)
-                    if not args.json:
-                        print_report(report)
-                        sys.stdout.flush()
-            summary = summarize([r for r in reports if (r["items"], r["books"]) == (items, books)])
-            document.setdefault("summaries", []).append({"items": items, "books": books, "mixes": summary})
-            if not args.json:
-                print_summary(summary, items, books)
-        document["runs"] = reports
+        _sync_scenarios(args, mixes, document)
     document["load_at_end"] = load_average()
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    if args.json:
-        print(json.dumps(document, indent=2, default=str))
-    else:
-        m = document["machine"]
-        print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
+    _publish(args, document)
     return 0
 
 
