@@ -1,4 +1,4 @@
-"""The sync at scale: first sync, unchanged re-sync, 1 % progress re-sync, against a seed-style baseline.
+"""The sync at scale: first sync, unchanged re-sync, 1 % progress re-sync, against a row-by-row baseline.
 
     .venv/bin/python benchmarks/sync_scale.py                         # 10,000 items x 100,000 books
     .venv/bin/python benchmarks/sync_scale.py --items 1000 --books 10000
@@ -22,7 +22,8 @@ imports made during the run, such as matplotlib's, included), SQL statements sen
 to PostgreSQL (every execute and COPY on a psycopg cursor; the migration check
 and Dagster's own storage are not counted), rows inserted/updated per table and
 peak RSS. The
-seed-style baseline (one fuzzy candidate query per title, row-by-row writes)
+row-by-row baseline ("seed-style" in the report: one fuzzy candidate query per title, one
+statement per row written)
 runs on a subset of the items against all the books, and is extrapolated
 linearly to the whole library. Finally it times `dagster job execute` on the
 unchanged library and reports the share of start-up in its wall time.
@@ -337,7 +338,7 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-# --- the seed's way, for comparison --------------------------------------------------------
+# --- the row-by-row way, for comparison --------------------------------------------------
 
 
 def _fresh_database(url: str, name: str) -> str:
