@@ -1,4 +1,4 @@
-"""The sync at scale: first sync, unchanged re-sync, 1 % progress re-sync, against a seed-style baseline.
+"""The sync at scale: first sync, unchanged re-sync, 1 % progress re-sync, against a row-by-row baseline.
 
     .venv/bin/python benchmarks/sync_scale.py                         # 10,000 items x 100,000 books
     .venv/bin/python benchmarks/sync_scale.py --items 1000 --books 10000
@@ -22,7 +22,8 @@ imports made during the run, such as matplotlib's, included), SQL statements sen
 to PostgreSQL (every execute and COPY on a psycopg cursor; the migration check
 and Dagster's own storage are not counted), rows inserted/updated per table and
 peak RSS. The
-seed-style baseline (one fuzzy candidate query per title, row-by-row writes)
+row-by-row baseline ("seed-style" in the report: one fuzzy candidate query per title, one
+statement per row written)
 runs on a subset of the items against all the books, and is extrapolated
 linearly to the whole library. Finally it times `dagster job execute` on the
 unchanged library and reports the share of start-up in its wall time.
@@ -337,7 +338,7 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-# --- the seed's way, for comparison --------------------------------------------------------
+# --- the row-by-row way, for comparison --------------------------------------------------
 
 
 def _fresh_database(url: str, name: str) -> str:
@@ -851,7 +852,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000, help="library items (default 10,000)")
     parser.add_argument("--books", type=int, help="tracker books (default 10 x items)")
@@ -894,6 +895,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storage-dir", help=argparse.SUPPRESS)
     parser.add_argument("--job", default="audible_sync", help=argparse.SUPPRESS)
     parser.add_argument("--match-worker", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _matcher_curves(args: argparse.Namespace, mixes: list[str]) -> list:
+    book_sizes = [int(n) for n in args.curve_books.split(",")]
+    processes = [int(n) for n in args.processes.split(",")]
+    curves = []
+    for _ in range(args.repeat):
+        for mix in mixes:
+            points = run_books_curve(args.items, book_sizes, seed=args.seed, mix=mix, processes=processes)
+            curves.append(points)
+            if not args.json:
+                print_curve(points)
+                sys.stdout.flush()
+    return curves
+
+
+def _sync_scenarios(args: argparse.Namespace, mixes: list[str], document: dict[str, Any]) -> None:
+    """Run the sync scenarios for each size, repeat and mix; summaries and runs go into ``document``."""
+    sizes = (
+        [(int(n), 10 * int(n)) for n in args.curve.split(",")]
+        if args.curve
+        else [(args.items, args.books or 10 * args.items)]
+    )
+    reports = []
+    for items, books in sizes:
+        for _ in range(args.repeat):
+            for mix in mixes:
+                report = run_size(
+                    items,
+                    books,
+                    seed=args.seed,
+                    baseline_items=args.baseline_items,
+                    cli=not args.no_cli,
+                    keep=args.keep,
+                    mix=mix,
+                )
+                reports.append(report)
+                if not args.json:
+                    print_report(report)
+                    sys.stdout.flush()
+        summary = summarize([r for r in reports if (r["items"], r["books"]) == (items, books)])
+        document.setdefault("summaries", []).append({"items": items, "books": books, "mixes": summary})
+        if not args.json:
+            print_summary(summary, items, books)
+    document["runs"] = reports
+
+
+def _publish(args: argparse.Namespace, document: dict[str, Any]) -> None:
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    if args.json:
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        m = document["machine"]
+        print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
@@ -907,54 +969,11 @@ def main(argv: list[str] | None = None) -> int:
 
     document: dict[str, Any] = {"machine": machine(), "load_at_start": load_average()}
     if args.curve_books:
-        book_sizes = [int(n) for n in args.curve_books.split(",")]
-        processes = [int(n) for n in args.processes.split(",")]
-        curves = []
-        for _ in range(args.repeat):
-            for mix in mixes:
-                points = run_books_curve(args.items, book_sizes, seed=args.seed, mix=mix, processes=processes)
-                curves.append(points)
-                if not args.json:
-                    print_curve(points)
-                    sys.stdout.flush()
-        document["matcher_curves"] = curves
+        document["matcher_curves"] = _matcher_curves(args, mixes)
     else:
-        sizes = (
-            [(int(n), 10 * int(n)) for n in args.curve.split(",")]
-            if args.curve
-            else [(args.items, args.books or 10 * args.items)]
-        )
-        reports = []
-        for items, books in sizes:
-            for _ in range(args.repeat):
-                for mix in mixes:
-                    report = run_size(
-                        items,
-                        books,
-                        seed=args.seed,
-                        baseline_items=args.baseline_items,
-                        cli=not args.no_cli,
-                        keep=args.keep,
-                        mix=mix,
-                    )
-                    reports.append(report)
-                    if not args.json:
-                        print_report(report)
-                        sys.stdout.flush()
-            summary = summarize([r for r in reports if (r["items"], r["books"]) == (items, books)])
-            document.setdefault("summaries", []).append({"items": items, "books": books, "mixes": summary})
-            if not args.json:
-                print_summary(summary, items, books)
-        document["runs"] = reports
+        _sync_scenarios(args, mixes, document)
     document["load_at_end"] = load_average()
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    if args.json:
-        print(json.dumps(document, indent=2, default=str))
-    else:
-        m = document["machine"]
-        print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
+    _publish(args, document)
     return 0
 
 

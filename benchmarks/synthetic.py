@@ -125,51 +125,57 @@ def _typo(rng: random.Random, text: str) -> str:
     )
 
 
-def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tuple[list[dict], list[dict]]:
-    """(library items, tracker books): deterministic for a given (items, books, seed, mix).
+def _series_volumes(rng: random.Random, first: str, last: str, room: int) -> list[tuple[dict, dict]]:
+    """A series: several volumes by one author, numbered in the tracker title; at most ``room`` of them."""
+    series = _title(rng).replace("The ", "")
+    volumes = []
+    for volume in range(1, rng.randrange(3, 8)):
+        if len(volumes) >= room:
+            break
+        title = _title(rng)
+        shape = rng.randrange(3)
+        if shape == 0:
+            shown = f"{title} ({series}, #{volume})"
+        elif shape == 1:
+            shown = f"{series}, Book {volume}: {title}"
+        else:
+            shown = title
+        info = {"title": title, "first": first, "last": last, "series": series, "volume": volume}
+        volumes.append(({"title": shown}, info))
+    return volumes
 
-    ``mix`` names one of MIXES; ``baseline`` is the original distribution described
-    at the top of this module, kept exactly so earlier figures stay comparable.
-    """
-    if mix != "baseline":
-        if mix not in MIXES:
-            raise ValueError(f"unknown mix {mix!r}; known: {', '.join(MIX_NAMES)}")
-        return _generate_mix(items, books, seed, MIXES[mix])
-    rng = random.Random(seed)
+
+def _single_book(rng: random.Random, roll: float, titles_seen: list[str], first: str, last: str):
+    """A book of its own, now and then sharing its title with another author's."""
+    if roll < 0.15 and titles_seen:
+        title = rng.choice(titles_seen)
+    else:
+        title = _title(rng)
+        titles_seen.append(title)
+    subtitle = rng.choice(SUBTITLES) if rng.random() < 0.25 else None
+    shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.5 else title
+    return {"title": shown}, {"title": title, "first": first, "last": last, "subtitle": subtitle}
+
+
+def _tracker_titles(rng: random.Random, books: int) -> tuple[list[dict], list[dict]]:
+    """Tracker book titles, and beside each what the library side needs to know about it."""
     tracker: list[dict] = []
-    meta: list[dict] = []  # what the library side needs to know about each tracker book
+    meta: list[dict] = []
     titles_seen: list[str] = []
     while len(tracker) < books:
         first, last = _person(rng)
         roll = rng.random()
         if roll < 0.12:
-            # A series: several volumes by one author, numbered in the tracker title.
-            series = _title(rng).replace("The ", "")
-            for volume in range(1, rng.randrange(3, 8)):
-                if len(tracker) >= books:
-                    break
-                title = _title(rng)
-                shape = rng.randrange(3)
-                if shape == 0:
-                    shown = f"{title} ({series}, #{volume})"
-                elif shape == 1:
-                    shown = f"{series}, Book {volume}: {title}"
-                else:
-                    shown = title
-                meta.append(
-                    {"title": title, "first": first, "last": last, "series": series, "volume": volume}
-                )
-                tracker.append({"title": shown})
+            pairs = _series_volumes(rng, first, last, books - len(tracker))
         else:
-            if roll < 0.15 and titles_seen:
-                title = rng.choice(titles_seen)  # the same title by another author
-            else:
-                title = _title(rng)
-                titles_seen.append(title)
-            subtitle = rng.choice(SUBTITLES) if rng.random() < 0.25 else None
-            shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.5 else title
-            meta.append({"title": title, "first": first, "last": last, "subtitle": subtitle})
-            tracker.append({"title": shown})
+            pairs = [_single_book(rng, roll, titles_seen, first, last)]
+        for book, info in pairs:
+            tracker.append(book)
+            meta.append(info)
+    return tracker, meta
+
+
+def _add_ids_authors_isbns(rng: random.Random, tracker: list[dict], meta: list[dict]) -> None:
     for index, (book, info) in enumerate(zip(tracker, meta, strict=True)):
         book["id"] = index + 1
         style = rng.random()
@@ -184,15 +190,44 @@ def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tu
         info["isbn13"] = isbn13
         roll = rng.random()
         book["isbn"] = isbn13 if roll < 0.4 else _isbn10(isbn13) if roll < 0.7 else None
-        book["title"] = book["title"]
 
+
+def _audible_spelling(rng: random.Random, title: str) -> str:
+    """Audible's own spelling of a tracker title: a suffix, no article, a typo or another case."""
+    noise = rng.random()
+    if noise < 0.2:
+        return title + " (Unabridged)"
+    if noise < 0.3:
+        return title.replace("The ", "", 1)
+    if noise < 0.4:
+        return _typo(rng, title)
+    if noise < 0.5:
+        return title.upper() if rng.random() < 0.3 else title.lower()
+    return title
+
+
+def _describe_tracker_book(rng: random.Random, item: dict, info: dict, roll: float) -> None:
+    """Fill ``item`` as the library's record of the tracker book ``info`` (with its ISBN when roll < 0.3)."""
+    title = info["title"]
+    item["title"] = _audible_spelling(rng, title) if roll >= 0.3 else title
+    item["authors"] = f"{info['first']} {info['last']}"
+    if info.get("series"):
+        item["subtitle"] = f"{info['series']}, Book {info['volume']}"
+        if rng.random() < 0.5:
+            item["subtitle"] = f"Book {ORDINALS[info['volume'] - 1]} of {info['series']}"
+        item["series_title"] = info["series"]
+        item["series_sequence"] = str(info["volume"])
+    elif info.get("subtitle"):
+        item["subtitle"] = info["subtitle"]
+    if roll < 0.3:
+        item["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
+
+
+def _library_items(rng: random.Random, items: int, meta: list[dict]) -> list[dict]:
     library: list[dict] = []
     used: set[str] = set()
     for _ in range(items):
-        asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-        while asin in used:
-            asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-        used.add(asin)
+        asin = _asin(rng, used)
         roll = rng.random()
         item: dict = {
             "asin": asin,
@@ -201,38 +236,30 @@ def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tu
         }
         item["is_finished"] = item["percent_complete"] > 97
         item["runtime_length_min"] = rng.randrange(90, 2400)
-        if roll < 0.8 and tracker:
-            target = rng.randrange(len(tracker))
-            info = meta[target]
-            title = info["title"]
-            if roll >= 0.3:  # fuzzy: Audible's own spelling of the title
-                noise = rng.random()
-                if noise < 0.2:
-                    title += " (Unabridged)"
-                elif noise < 0.3:
-                    title = title.replace("The ", "", 1)
-                elif noise < 0.4:
-                    title = _typo(rng, title)
-                elif noise < 0.5:
-                    title = title.upper() if rng.random() < 0.3 else title.lower()
-            item["title"] = title
-            item["authors"] = f"{info['first']} {info['last']}"
-            if info.get("series"):
-                item["subtitle"] = f"{info['series']}, Book {info['volume']}"
-                if rng.random() < 0.5:
-                    item["subtitle"] = f"Book {ORDINALS[info['volume'] - 1]} of {info['series']}"
-                item["series_title"] = info["series"]
-                item["series_sequence"] = str(info["volume"])
-            elif info.get("subtitle"):
-                item["subtitle"] = info["subtitle"]
-            if roll < 0.3:
-                item["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
+        if roll < 0.8 and meta:
+            _describe_tracker_book(rng, item, meta[rng.randrange(len(meta))], roll)
         else:
             first, last = _person(rng)
             item["title"] = _title(rng)
             item["authors"] = f"{first} {last}"
         library.append(item)
-    return library, tracker
+    return library
+
+
+def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tuple[list[dict], list[dict]]:
+    """(library items, tracker books): deterministic for a given (items, books, seed, mix).
+
+    ``mix`` names one of MIXES; ``baseline`` is the original distribution described
+    at the top of this module, kept exactly so earlier figures stay comparable.
+    """
+    if mix != "baseline":
+        if mix not in MIXES:
+            raise ValueError(f"unknown mix {mix!r}; known: {', '.join(MIX_NAMES)}")
+        return _generate_mix(items, books, seed, MIXES[mix])
+    rng = random.Random(seed)
+    tracker, meta = _tracker_titles(rng, books)
+    _add_ids_authors_isbns(rng, tracker, meta)
+    return _library_items(rng, items, meta), tracker
 
 
 # --- other mixes ------------------------------------------------------------------------
@@ -454,9 +481,38 @@ def _series_item(rng: random.Random, item: dict, series: str, volume: int) -> No
     item["series_sequence"] = str(volume)
 
 
-def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dict], list[dict]]:
-    rng = random.Random(seed)
-    words = _Words(rng, mix)
+def _mix_series(
+    rng: random.Random, words: _Words, mix: Mix, author: _Author, room: int, series_seen: list[dict]
+):
+    """A series of the mix's length by one author (at most ``room`` volumes): tracker books and their meta."""
+    series = {"name": words.title(1, 3), "author": author, "volumes": 0}
+    series_seen.append(series)
+    volumes = []
+    for volume in range(1, rng.randint(*mix.series_volumes) + 1):
+        if len(volumes) >= room:
+            break
+        title = words.title()
+        series["volumes"] = volume
+        shown = _series_title_shape(rng, title, series["name"], volume)
+        volumes.append(
+            ({"title": shown}, {"title": title, "author": author, "series": series["name"], "volume": volume})
+        )
+    return volumes
+
+
+def _mix_single_book(rng: random.Random, words: _Words, mix: Mix, author: _Author, titles_seen: list[str]):
+    if titles_seen and rng.random() < mix.shared_title_share:
+        title = rng.choice(titles_seen)
+    else:
+        title = words.title()
+        titles_seen.append(title)
+    subtitle = words.subtitle() if rng.random() < mix.subtitle_share else None
+    shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.6 else title
+    return {"title": shown}, {"title": title, "author": author, "subtitle": subtitle}
+
+
+def _mix_tracker(rng: random.Random, words: _Words, mix: Mix, books: int):
+    """The mix's tracker books with ids, authors and ISBNs; their meta; the series they hold."""
     tracker: list[dict] = []
     meta: list[dict] = []
     titles_seen: list[str] = []
@@ -464,25 +520,12 @@ def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dic
     while len(tracker) < books:
         author = _author(rng, mix)
         if rng.random() < mix.series_share:
-            series = {"name": words.title(1, 3), "author": author, "volumes": 0}
-            series_seen.append(series)
-            for volume in range(1, rng.randint(*mix.series_volumes) + 1):
-                if len(tracker) >= books:
-                    break
-                title = words.title()
-                series["volumes"] = volume
-                tracker.append({"title": _series_title_shape(rng, title, series["name"], volume)})
-                meta.append({"title": title, "author": author, "series": series["name"], "volume": volume})
-            continue
-        if titles_seen and rng.random() < mix.shared_title_share:
-            title = rng.choice(titles_seen)
+            pairs = _mix_series(rng, words, mix, author, books - len(tracker), series_seen)
         else:
-            title = words.title()
-            titles_seen.append(title)
-        subtitle = words.subtitle() if rng.random() < mix.subtitle_share else None
-        shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.6 else title
-        tracker.append({"title": shown})
-        meta.append({"title": title, "author": author, "subtitle": subtitle})
+            pairs = [_mix_single_book(rng, words, mix, author, titles_seen)]
+        for book, info in pairs:
+            tracker.append(book)
+            meta.append(info)
     for index, (book, info) in enumerate(zip(tracker, meta, strict=True)):
         book["id"] = index + 1
         book["author"] = info["author"].tracker
@@ -491,7 +534,41 @@ def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dic
             book["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
         else:
             book["isbn"] = None
+    return tracker, meta, series_seen
 
+
+def _mix_item_title(
+    rng, words: _Words, mix: Mix, item: dict, meta: list[dict], series_seen: list[dict]
+) -> str:
+    """Title, authors and series of one library item; returns the ISBN-13 it would carry."""
+    if rng.random() >= mix.absent_share and meta:
+        info = meta[rng.randrange(len(meta))]
+        title = info["title"]
+        item["title"] = _noisy(rng, title) if rng.random() < mix.noise_share else title
+        item["authors"] = info["author"].audible
+        if info.get("series"):
+            _series_item(rng, item, info["series"], info["volume"])
+        elif info.get("subtitle"):
+            item["subtitle"] = info["subtitle"]
+        return info["isbn13"]
+    if series_seen and rng.random() < mix.sibling_share:
+        # A later volume of a series the tracker holds: same author, same series, new title.
+        series = rng.choice(series_seen)
+        item["title"] = words.title()
+        item["authors"] = series["author"].audible
+        _series_item(rng, item, series["name"], series["volumes"] + rng.randint(1, 3))
+        return _isbn13(rng)
+    item["title"] = words.title()
+    item["authors"] = _author(rng, mix).audible
+    if rng.random() < mix.subtitle_share:
+        item["subtitle"] = words.subtitle()
+    return _isbn13(rng)
+
+
+def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dict], list[dict]]:
+    rng = random.Random(seed)
+    words = _Words(rng, mix)
+    tracker, meta, series_seen = _mix_tracker(rng, words, mix, books)
     library: list[dict] = []
     used: set[str] = set()
     for _ in range(items):
@@ -503,29 +580,7 @@ def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dic
             "is_finished": percent > 97,
             "runtime_length_min": rng.randrange(90, 2400),
         }
-        if rng.random() >= mix.absent_share and tracker:
-            info = meta[rng.randrange(len(tracker))]
-            title = info["title"]
-            item["title"] = _noisy(rng, title) if rng.random() < mix.noise_share else title
-            item["authors"] = info["author"].audible
-            if info.get("series"):
-                _series_item(rng, item, info["series"], info["volume"])
-            elif info.get("subtitle"):
-                item["subtitle"] = info["subtitle"]
-            isbn13 = info["isbn13"]
-        elif series_seen and rng.random() < mix.sibling_share:
-            # A later volume of a series the tracker holds: same author, same series, new title.
-            series = rng.choice(series_seen)
-            item["title"] = words.title()
-            item["authors"] = series["author"].audible
-            _series_item(rng, item, series["name"], series["volumes"] + rng.randint(1, 3))
-            isbn13 = _isbn13(rng)
-        else:
-            item["title"] = words.title()
-            item["authors"] = _author(rng, mix).audible
-            if rng.random() < mix.subtitle_share:
-                item["subtitle"] = words.subtitle()
-            isbn13 = _isbn13(rng)
+        isbn13 = _mix_item_title(rng, words, mix, item, meta, series_seen)
         if rng.random() < mix.item_isbn_share:
             item["isbn"] = isbn13 if rng.random() < 0.5 else _isbn10(isbn13)
         library.append(item)
