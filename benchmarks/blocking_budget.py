@@ -10,15 +10,15 @@ the sum of those lists' lengths. A word counts as distinctive while it is in at
 most 1/20 of the titles, a bound that grows with the tracker: the same words
 stay "distinctive" at 500k books as at 100k, with lists five times as long.
 
-`BudgetBlockingIndex` reads posting lists rarest first, whole, while their total
-length stays within a budget (always at least the rarest list): those books are
-the candidates. Every key, taken or not, then adds its weight to the candidates
+`BudgetBlockingIndex` reads in full the lists of the rarest title word and the
+rarest surname, and the other lists rarest first while their total length stays
+within a budget: those books are the candidates. Every key, taken or not, then adds its weight to the candidates
 it contains, found by binary search in its sorted list, so a common word costs a
 lookup per candidate instead of a pass over its list. The best `block_limit`
 candidates by overlap are kept, ties broken by tracker order. The work per item
 is bounded by the budget for every item with one key rarer than it, whatever
-the tracker's size; what it gives up is a book that shares only words commoner
-than the budget with the item (its author's surname usually brings it back).
+the tracker's size; what it gives up is a book that shares with the item neither
+its rarest title word, nor its rarest surname, nor a word rarer than the budget.
 
 This overrides a private method of the matcher and is meant to be folded into
 domain/matching.py by whoever owns it; it lives here so the figures can be
@@ -67,17 +67,28 @@ class BudgetBlockingIndex(BookIndex):
             return []
         lists = [self._postings[token] for token, _ in keys]
         weights = [self._idf[token] * weight for token, weight in keys]
-        taken, size = 1, len(lists[0])
-        while taken < len(lists) and size + len(lists[taken]) <= POSTING_BUDGET:
-            size += len(lists[taken])
-            taken += 1
-        candidates = np.unique(np.concatenate(lists[:taken])) if taken > 1 else lists[0]
-        totals = np.zeros(len(candidates))
-        for weight, ids in zip(weights, lists, strict=True):
+        # Read in full: the rarest title word and the rarest surname whatever their length
+        # (a misspelt title still has its author, a book without one its title), then
+        # every other list while the total stays within the budget.
+        full = {next((i for i, (t, _) in enumerate(keys) if not t.startswith("@")), 0)}
+        full.add(next((i for i, (t, _) in enumerate(keys) if t.startswith("@")), 0))
+        size = sum(len(lists[i]) for i in full)
+        for i, ids in enumerate(lists):
+            if i not in full and size + len(ids) <= POSTING_BUDGET:
+                full.add(i)
+                size += len(ids)
+        read = sorted(full)
+        ids = np.concatenate([lists[i] for i in read])
+        candidates, where = np.unique(ids, return_inverse=True)
+        totals = np.bincount(
+            where, weights=np.repeat([weights[i] for i in read], [len(lists[i]) for i in read])
+        )
+        looked_up = [i for i in range(len(lists)) if i not in full]
+        for i in looked_up:
             # Posting lists are built in tracker order, so they are sorted.
-            where = np.minimum(np.searchsorted(ids, candidates), len(ids) - 1)
-            totals += weight * (ids[where] == candidates)
-        self.postings_read += size + len(candidates) * (len(lists) - 1)
+            found = np.minimum(np.searchsorted(lists[i], candidates), len(lists[i]) - 1)
+            totals += weights[i] * (lists[i][found] == candidates)
+        self.postings_read += size + len(candidates) * len(looked_up)
         order = np.lexsort((candidates, -totals))[: self.settings.block_limit]
         return candidates[order].tolist()
 
