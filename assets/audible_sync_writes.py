@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from domain.reports import markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults
-from resources import notify
+from resources import notify, resolutions
 from resources.postgres import PostgresResource
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import library_snapshot as library_snapshot_sql
@@ -111,6 +111,8 @@ def audible_sync_writes(
         closed = conflicts_sql.close_conflicts_now_linked(conn, account)
         refreshed = conflicts_sql.refresh_open_conflicts(conn, account)
         opened = conflicts_sql.open_new_conflicts(conn, account)
+        # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
+        auto_added, auto_add_refused = resolutions.auto_add(conn, account)
         progress = progress_sql.apply_progress(conn, account, log.id)
         finished = notify.completion_payloads(conn, account, progress["changes"])
         sync_logs_sql.complete_sync_log(
@@ -119,15 +121,18 @@ def audible_sync_writes(
             account,
             {
                 "items_matched": len(new_mappings),
-                "mappings_created": len(new_mappings),
+                "mappings_created": len(new_mappings) + len(auto_added),
                 "conflicts_opened": len(opened),
                 "progress_updates": progress["books_updated"],
+                "books_auto_added": len(auto_added),
             },
         )
     # The log row is closed: this run no longer needs to prove it is alive.
     sync_logs_sql.release_running_sync_log(context.run_id)
 
     titles = {item.asin: item.title for item in audible_library.items}
+    if auto_add_refused:
+        context.log.warning(f"Account {account!r}: nothing auto-added: {auto_add_refused}")
     context.log.info(
         f"Account {account!r}: {len(new_mappings)} new mappings, {len(opened)} conflicts opened, "
         f"{progress['books_updated']} books updated, {progress['history_rows']} history rows"
@@ -141,6 +146,7 @@ def audible_sync_writes(
             "conflicts_opened": dg.MetadataValue.int(len(opened)),
             "conflicts_updated": dg.MetadataValue.int(refreshed),
             "conflicts_closed_by_match": dg.MetadataValue.int(closed),
+            "books_auto_added": dg.MetadataValue.int(len(auto_added)),
             "library_rows_changed": dg.MetadataValue.int(library_changes),
             "new_mappings": dg.MetadataValue.md(
                 markdown_table(

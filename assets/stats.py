@@ -60,6 +60,7 @@ def _audible_sync_stats(rows: list[dict]) -> dict:
             "library_items",
             "successful_syncs",
             "failed_syncs",
+            "books_auto_added",
         )
     }
     return {**numbers, "last_sync_status": str(row.get("last_sync_status"))}

@@ -15,7 +15,6 @@ from domain.settings import (
     AccountChoiceError,
     SettingError,
     describe_changes,
-    format_value,
 )
 from resources.postgres import PostgresResource
 from resources.queries import settings as q
@@ -34,6 +33,9 @@ class AudibleSettingsConfig(dg.Config):
     """IANA time zone whose midnight resets the daily counter, e.g. Europe/Berlin."""
     log_retention_days: int | None = None
     """Days sync logs are kept: 1 to 3,650."""
+    auto_add_min_progress: int | None = None
+    """Each sync adds unmatched titles listened to at least this percent (1 to 100) as tracker books;
+    0 turns it off (the default)."""
 
 
 @dg.op(out=dg.Out(dict, description="The account's settings after the change."))
@@ -64,7 +66,11 @@ def apply_audible_settings(
             "settings": dg.MetadataValue.md(
                 markdown_table(
                     [
-                        {"setting": key, "before": format_value(before[key]), "now": format_value(after[key])}
+                        {
+                            "setting": key,
+                            "before": SETTINGS[key].show(before[key]),
+                            "now": SETTINGS[key].show(after[key]),
+                        }
                         for key in SETTINGS
                     ]
                 )
@@ -82,7 +88,7 @@ def apply_audible_settings(
     name="update_audible_settings",
     description=(
         "Change an account's sync settings (enabled, min_interval_minutes, daily_limit, timezone, "
-        "log_retention_days): fill in only the fields to change under "
+        "log_retention_days, auto_add_min_progress): fill in only the fields to change under "
         "ops.apply_audible_settings.config. Applies from the next schedule tick."
     ),
     executor_def=dg.in_process_executor,

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parsers(commands)
 
     add_auth_parsers(commands)
+
+    from pipelines.cli.add_missing import add_add_missing_parser
+    from pipelines.cli.review import add_review_parser
+
+    add_review_parser(commands)
+    add_add_missing_parser(commands)
     return parser
 
 

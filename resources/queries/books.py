@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.review import NewBook
+from domain.new_books import NewBook
 
 
 def tracker_books(conn: sa.Connection) -> list[tuple[int, str, str | None, str | None]]:
@@ -63,3 +63,100 @@ def book_finish_dates(conn: sa.Connection, book_ids: list[int]) -> dict[int, Any
         sa.text("SELECT id, author, finished_at FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
     )
     return {row.id: {"author": row.author, "finished_at": row.finished_at} for row in rows}
+
+
+def id_has_default(conn: sa.Connection) -> bool:
+    """Whether the books table makes its own ids (identity, serial or another default).
+
+    A tracker owned by another app may assign ids itself; then no book can be created here.
+    """
+    return bool(
+        conn.execute(
+            sa.text(
+                "SELECT column_default IS NOT NULL OR is_identity = 'YES' FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'books' AND column_name = 'id'"
+            )
+        ).scalar()
+    )
+
+
+def get_books(conn: sa.Connection, book_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    rows = conn.execute(
+        sa.text("SELECT id, title, author FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
+    )
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_books(conn: sa.Connection, terms: Sequence[str], limit: int = 200) -> list[dict[str, Any]]:
+    """Books whose title or author contains every term (case-insensitive), at most ``limit``."""
+    if not terms:
+        return []
+    where = " AND ".join(
+        f"(title ILIKE :t{i} OR coalesce(author, '') ILIKE :t{i})" for i in range(len(terms))
+    )
+    rows = conn.execute(
+        sa.text(f"SELECT id, title, author FROM books WHERE {where} ORDER BY id LIMIT :limit"),
+        {**{f"t{i}": _like(term) for i, term in enumerate(terms)}, "limit": limit},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+_PROGRESS_COLUMNS = ("progress_percent", "status", "started_at", "finished_at")
+
+
+def progress_state(conn: sa.Connection, book_id: int) -> dict[str, Any] | None:
+    """What the sync writes on a book (progress, status, dates), to put back on an undo."""
+    row = conn.execute(
+        sa.text(f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM books WHERE id = :id"), {"id": book_id}
+    ).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+def restore_progress(
+    conn: sa.Connection, book_id: int, before: dict[str, Any], expected: dict[str, Any]
+) -> bool:
+    """Put ``before`` back, only while the book still holds ``expected`` (nobody changed it since)."""
+    current = conn.execute(
+        sa.text(f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM books WHERE id = :id FOR UPDATE"),
+        {"id": book_id},
+    ).one_or_none()
+    if current is None or dict(current._mapping) != expected:
+        return False
+    conn.execute(
+        sa.text(
+            "UPDATE books SET "
+            + ", ".join(f"{c} = :{c}" for c in _PROGRESS_COLUMNS)
+            + ", updated_at = now() WHERE id = :id"
+        ),
+        {"id": book_id, **{c: before[c] for c in _PROGRESS_COLUMNS}},
+    )
+    return True
+
+
+def references_to_book(conn: sa.Connection, book_id: int) -> list[str]:
+    """Tables (any app's) with a row whose foreign key points at the book."""
+    keys = conn.execute(
+        sa.text(
+            "SELECT c.conrelid::regclass::text AS tbl, a.attname AS col FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.confrelid = 'books'::regclass AND cardinality(c.conkey) = 1"
+        )
+    ).all()
+    found = []
+    for key in keys:
+        # Identifiers come from the catalog (regclass text is already quoted where needed).
+        column = conn.dialect.identifier_preparer.quote(key.col)
+        if conn.execute(
+            sa.text(f"SELECT EXISTS (SELECT 1 FROM {key.tbl} WHERE {column} = :id)"), {"id": book_id}
+        ).scalar():
+            found.append(key.tbl)
+    return found
+
+
+def delete_book(conn: sa.Connection, book_id: int) -> bool:
+    return bool(conn.execute(sa.text("DELETE FROM books WHERE id = :id"), {"id": book_id}).rowcount)
