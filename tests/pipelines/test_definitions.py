@@ -27,15 +27,24 @@ EXPECTED_ASSETS = {
     "audible_hours_listened_per_week",
     "audible_sync_activity_chart",
 }
+EXPECTED_JOBS = {
+    "audible_sync",
+    "audible_charts",
+    "audible_maintenance",
+    "update_audible_settings",
+    "resolve_audible_conflict",
+    "resolve_audible_conflicts",
+    "link_audible_book",
+    "unlink_audible_book",
+    "set_audible_mapping_sync",
+    "add_audible_books_to_tracker",
+}
 
 
 def test_definitions_inventory():
     repo = defs.get_repository_def()
     assert {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
-    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} >= {
-        "audible_sync",
-        "audible_charts",
-    }
+    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} == EXPECTED_JOBS
     assert {s.name for s in repo.schedule_defs} >= {"audible_sync_hourly"}
     assert {s.name for s in repo.sensor_defs} >= {"audible_listening_charts_automation"}
 
