@@ -450,11 +450,16 @@ def test_the_readme_run_configs_are_valid_for_their_job():
 
     import yaml
 
-    from pipelines.conflict_jobs import resolve_audible_conflict_job
+    from pipelines.definitions import defs
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Reviewing conflicts", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    assert len(blocks) == 3
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    job_of_op = {
+        "resolve_conflicts": "resolve_audible_conflicts",
+        "resolve_conflict": "resolve_audible_conflict",
+    }
+    assert sorted(op for block in blocks for op in block["ops"]) == sorted(job_of_op)
     for block in blocks:
-        assert dg.validate_run_config(resolve_audible_conflict_job, yaml.safe_load(block))
+        [op] = block["ops"]
+        assert dg.validate_run_config(defs.resolve_job_def(job_of_op[op]), block)
