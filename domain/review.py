@@ -200,35 +200,22 @@ def clean_asin(asin: str) -> str:
 # --- what the engine's reason says about the candidates -----------------------------------
 
 CHOICE = "choice"  # a choice between plausible books: the best one is a fair default
-DIFFERENT = "different book"  # the engine found the closest book to be another work
-DOUBT = "doubt"  # too weak, or contradicting evidence: a person has to look
+DIFFERENT = "different book"  # the engine is sure the closest book is another work
+DOUBT = "doubt"  # too weak, a repackaging (collection, adaptation), or contradicting evidence
 
-# Reasons (the part before the colon) for which the matcher compared the closest book and
-# found it to be another work: another author, volume, part, collection, adaptation...
-_DIFFERENT_BOOK_REASONS = (
-    "different author",
-    "volume mismatch",
-    "part mismatch",
-    "number mismatch",
-    "omnibus",
-    "different omnibus",
-    "different collection",
-    "collection",
-    "companion",
-    "adaptation",
-    "different edition",
-    "dramati",
-    "abridged",
-    "summary",
-)
+# Reasons (the part before the colon) that say the closest book is another work for certain:
+# both sides name people and none agree, or both carry numbers that differ. A collection,
+# an adaptation or a number on one side only may still be the reader's book: DOUBT.
+_DIFFERENT_BOOK_REASONS = ("different author", "volume mismatch", "part mismatch", "number mismatch")
 
 
 def reason_kind(reason: str | None) -> str:
     """CHOICE, DIFFERENT or DOUBT for a conflict's reason sentence."""
-    head = (reason or "").split(":", 1)[0].strip().lower()
+    text = (reason or "").lower()
+    head = text.split(":", 1)[0].strip()
     if head.startswith("ambiguous"):
         return CHOICE
-    if head.startswith(_DIFFERENT_BOOK_REASONS):
+    if head in _DIFFERENT_BOOK_REASONS and "no volume number" not in text:
         return DIFFERENT
     return DOUBT
 
@@ -242,9 +229,10 @@ def suggested_resolution(conflict: Mapping[str, Any]) -> Resolution:
     """What pasting the check's run config unchanged decides for one conflict.
 
     The best candidate only where the engine's question is a choice between plausible
-    books. Where it found the closest book to be another work, the title is added as a
+    books. Where it is sure the closest book is another work, the title is added as a
     new book if the reader has started it, else left unmapped; where it is in doubt,
-    left unmapped: never a link the engine itself argued against.
+    left unmapped: never a link the engine argued against, never a second copy of a
+    book the tracker may already hold.
     """
     kind = reason_kind(conflict.get("reason"))
     candidates = conflict.get("candidates") or []

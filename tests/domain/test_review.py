@@ -223,7 +223,7 @@ def test_the_batch_config_links_only_where_the_engine_chose_between_plausible_bo
         {"conflict_id": 9, "create_new": True},  # another author's book, started: added
         {"conflict_id": 10, "ignore": True},  # in doubt: a person has to look
         {"conflict_id": 11, "ignore": True},
-        {"conflict_id": 12, "create_new": True},
+        {"conflict_id": 12, "ignore": True},  # an adaptation may be the reader's book: a person decides
     ]
     # Every alternative is there to uncomment, the engine's objection spelled out.
     assert "# book_id: 5  # The Hobbit — Tolkien, J.R.R. (0.98)" in text
@@ -231,7 +231,7 @@ def test_the_batch_config_links_only_where_the_engine_chose_between_plausible_bo
         "# book_id: 13  # The Mahabharata, Vol. 1 — Bibek Debroy (0.75) — the engine says another work"
         in text
     )
-    assert text.count("# create_new: true") == 4 and text.count("# ignore: true") == 3
+    assert text.count("# create_new: true") == 5 and text.count("# ignore: true") == 2
 
 
 def test_an_unchanged_paste_never_links_a_book_the_engine_argued_against():
@@ -242,6 +242,12 @@ def test_an_unchanged_paste_never_links_a_book_the_engine_argued_against():
             assert suggested_resolution(_conflict(1, reason, [OTHER_EMPATHY], percent=percent)).kind != "link"
     assert reason_kind("ambiguous: ISBN 978 is on 2 tracker books") == CHOICE
     assert reason_kind("different author: x") == DIFFERENT and reason_kind("low confidence: y") == DOUBT
+    # A number on one side only, or a collection, may still be the reader's book.
+    assert (
+        reason_kind("volume mismatch: the audiobook is volume 1, 'Fry's English Delight' is no volume number")
+        == DOUBT
+    )
+    assert reason_kind("omnibus vs single volume: the audiobook is an omnibus/collection") == DOUBT
     # Nothing to choose from: no link either.
     assert suggested_resolution(_conflict(1, "ambiguous: x", [])).kind == "ignore"
 
