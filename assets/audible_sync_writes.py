@@ -112,7 +112,7 @@ def audible_sync_writes(
         refreshed = conflicts_sql.refresh_open_conflicts(conn, account)
         opened = conflicts_sql.open_new_conflicts(conn, account)
         # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
-        auto_added, auto_add_refused = resolutions.auto_add(conn, account)
+        auto_added = resolutions.auto_add(conn, account, warn=context.log.warning)
         progress = progress_sql.apply_progress(conn, account, log.id)
         finished = notify.completion_payloads(conn, account, progress["changes"])
         sync_logs_sql.complete_sync_log(
@@ -131,8 +131,6 @@ def audible_sync_writes(
     sync_logs_sql.release_running_sync_log(context.run_id)
 
     titles = {item.asin: item.title for item in audible_library.items}
-    if auto_add_refused:
-        context.log.warning(f"Account {account!r}: nothing auto-added: {auto_add_refused}")
     context.log.info(
         f"Account {account!r}: {len(new_mappings)} new mappings, {len(opened)} conflicts opened, "
         f"{progress['books_updated']} books updated, {progress['history_rows']} history rows"

@@ -165,11 +165,34 @@ def pasted_config_outcome(conflicts, truth) -> dict[str, int]:
     return outcome
 
 
-def measure(server_url: str | None) -> dict[str, Any]:
+def _mappings(engine) -> dict[str, int]:
     import sqlalchemy as sa
 
-    from benchmarks.real_export_tracker import READER_TRACKER
+    with engine.connect() as conn:
+        return {
+            r.asin: r.book_id
+            for r in conn.execute(sa.text("SELECT asin, book_id FROM audible_book_mappings"))
+        }
+
+
+def review_with(url: str, answers: list[str]) -> tuple[int, str, float]:
+    """`audible-tracker review` with the answers piped in, one per line: exit code, transcript, seconds."""
     from pipelines.cli import main
+
+    os.environ["AUDIBLE_TRACKER_DATABASE_URL"] = url
+    stdin, sys.stdin = sys.stdin, io.StringIO("\n".join(answers) + "\n")
+    transcript = io.StringIO()
+    started = time.perf_counter()
+    try:
+        with redirect_stdout(transcript):
+            code = main(["review"])
+    finally:
+        sys.stdin = stdin
+    return code, transcript.getvalue(), time.perf_counter() - started
+
+
+def measure(server_url: str | None) -> dict[str, Any]:
+    from benchmarks.real_export_tracker import READER_TRACKER
     from resources.postgres import get_engine
     from resources.queries import conflicts as cq
 
@@ -186,34 +209,15 @@ def measure(server_url: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     assert sync(url, library_file).success
     sync_s = time.perf_counter() - started
+    mappings = _mappings(engine)
     with engine.connect() as conn:
-        mappings = {
-            r.asin: r.book_id
-            for r in conn.execute(sa.text("SELECT asin, book_id FROM audible_book_mappings"))
-        }
         conflicts = cq.open_conflicts(conn)
         unmapped = cq.unmapped_titles(conn)
-    wrong_links = sorted(asin for asin, book in mappings.items() if truth.get(asin) != book)
-    in_tracker = [c for c in conflicts if c["asin"] in truth]
-
     answers = [a for conflict in conflicts for a in reader_answer(conflict, truth, titles, engine)]
-    os.environ["AUDIBLE_TRACKER_DATABASE_URL"] = url
-    stdin, sys.stdin = sys.stdin, io.StringIO("\n".join(answers) + "\n")
-    transcript = io.StringIO()
-    started = time.perf_counter()
-    try:
-        with redirect_stdout(transcript):
-            code = main(["review"])
-    finally:
-        sys.stdin = stdin
-    review_s = time.perf_counter() - started
+    code, transcript, review_s = review_with(url, answers)
     with engine.connect() as conn:
         left = len(cq.open_conflicts(conn))
-        after = {
-            r.asin: r.book_id
-            for r in conn.execute(sa.text("SELECT asin, book_id FROM audible_book_mappings"))
-        }
-    decided_right = sum(1 for c in in_tracker if after.get(c["asin"]) == truth[c["asin"]])
+    after = _mappings(engine)
     engine.dispose()
     drop_database(server_url, url)
     return {
@@ -221,25 +225,35 @@ def measure(server_url: str | None) -> dict[str, Any]:
         "tracker_books": len(READER_TRACKER),
         "export_titles_in_tracker": len(truth),
         "sync_s": round(sync_s, 2),
-        "auto_linked": len(mappings),
-        "auto_linked_wrong": wrong_links,
-        "conflicts": len(conflicts),
-        "conflicts_whose_book_is_in_the_tracker": len(in_tracker),
-        "conflicts_whose_book_is_absent": len(conflicts) - len(in_tracker),
-        "unmatched_without_conflict": sum(1 for u in unmapped if u["open_conflict_id"] is None),
+        **_sync_outcome(mappings, conflicts, unmapped, truth),
         "review_exit_code": code,
         "answers": answers,
         "keystrokes": sum(keys(a) for a in answers),
         "one_key_answers": sum(1 for a in answers if len(a) == 1),
         "review_s": round(review_s, 2),
         "conflicts_left": left,
-        "tracker_books_linked_right": f"{decided_right}/{len(in_tracker)}",
-        "summary_line": next(
-            (line for line in transcript.getvalue().splitlines() if line.startswith("Reviewed:")), ""
-        ),
+        "tracker_books_linked_right": _linked_right(conflicts, after, truth),
+        "summary_line": next((line for line in transcript.splitlines() if line.startswith("Reviewed:")), ""),
         "pasted_run_config": pasted_config_outcome(conflicts, truth),
+    }
+
+
+def _sync_outcome(mappings, conflicts, unmapped, truth) -> dict[str, Any]:
+    in_tracker = sum(1 for c in conflicts if c["asin"] in truth)
+    return {
+        "auto_linked": len(mappings),
+        "auto_linked_wrong": sorted(asin for asin, book in mappings.items() if truth.get(asin) != book),
+        "conflicts": len(conflicts),
+        "conflicts_whose_book_is_in_the_tracker": in_tracker,
+        "conflicts_whose_book_is_absent": len(conflicts) - in_tracker,
+        "unmatched_without_conflict": sum(1 for u in unmapped if u["open_conflict_id"] is None),
         "reasons": sorted({c["reason"].split(":", 1)[0] for c in conflicts}),
     }
+
+
+def _linked_right(conflicts, after, truth) -> str:
+    in_tracker = [c["asin"] for c in conflicts if c["asin"] in truth]
+    return f"{sum(1 for asin in in_tracker if after.get(asin) == truth[asin])}/{len(in_tracker)}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -164,6 +164,33 @@ def _percent(item: Mapping[str, Any]) -> str:
     return f"{float(item.get('percent_complete') or 0):g} %"
 
 
+def _wanted_asins(asins: Iterable[str], take_all: bool, min_progress: float | None) -> list[str]:
+    """The named ASINs (upper-cased, once each), after checking the options go together."""
+    wanted = list(dict.fromkeys(a.strip().upper() for a in asins if a.strip()))
+    if wanted and take_all:
+        raise SelectionError("give either --all or --asin, not both")
+    if not wanted and not take_all and min_progress is None:
+        raise SelectionError("choose the titles: --all, --asin ASIN … or --min-progress P")
+    if min_progress is not None and not 0 <= min_progress <= 100:
+        raise SelectionError(f"--min-progress must be a percent from 0 to 100, not {min_progress:g}")
+    return wanted
+
+
+def _pool(unmapped: Sequence[Mapping[str, Any]], wanted: list[str]) -> list[Mapping[str, Any]]:
+    if not wanted:
+        # An open conflict waits for a person's choice between books; an ignored title
+        # was left out on purpose. Neither is added in bulk.
+        return [r for r in unmapped if r.get("open_conflict_id") is None and not r.get("ignored")]
+    by_asin = {row["asin"]: row for row in unmapped}
+    missing = [a for a in wanted if a not in by_asin]
+    if missing:
+        raise SelectionError(
+            f"ASIN {', '.join(missing)}: not an unmapped title of the account's last synced library "
+            "(already linked, or not in the library)"
+        )
+    return [by_asin[a] for a in wanted]
+
+
 def select_titles(
     unmapped: Sequence[Mapping[str, Any]],
     *,
@@ -177,26 +204,7 @@ def select_titles(
     ``unmapped`` rows carry asin, percent_complete, is_finished, open_conflict_id, ignored.
     A named ASIN that is not an unmapped title of the account is refused (SelectionError).
     """
-    wanted = list(dict.fromkeys(a.strip().upper() for a in asins if a.strip()))
-    if wanted and take_all:
-        raise SelectionError("give either --all or --asin, not both")
-    if not wanted and not take_all and min_progress is None:
-        raise SelectionError("choose the titles: --all, --asin ASIN … or --min-progress P")
-    if min_progress is not None and not 0 <= min_progress <= 100:
-        raise SelectionError(f"--min-progress must be a percent from 0 to 100, not {min_progress:g}")
-    by_asin = {row["asin"]: row for row in unmapped}
-    if wanted:
-        missing = [a for a in wanted if a not in by_asin]
-        if missing:
-            raise SelectionError(
-                f"ASIN {', '.join(missing)}: not an unmapped title of the account's last synced library "
-                "(already linked, or not in the library)"
-            )
-        pool = [by_asin[a] for a in wanted]
-    else:
-        # An open conflict waits for a person's choice between books; an ignored title
-        # was left out on purpose. Neither is added in bulk.
-        pool = [r for r in unmapped if r.get("open_conflict_id") is None and not r.get("ignored")]
+    pool = _pool(unmapped, _wanted_asins(asins, take_all, min_progress))
     if min_progress is None:
         return Selection(tuple(pool))
     chosen = [r for r in pool if reaches(r.get("percent_complete"), r.get("is_finished"), min_progress)]

@@ -13,7 +13,7 @@ No Dagster import: the CLI uses it without loading the code location.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,30 +234,32 @@ def decide_title(
 # --- many decisions at once ----------------------------------------------------------------
 
 
+def _entry_problem(conn: sa.Connection, planned: PlannedDecision, conflict: Any) -> str | None:
+    if conflict.resolved:
+        return f"{planned.where}: conflict_id: {_already_resolved(conflict)}"
+    book_id = planned.resolution.book_id
+    if planned.resolution.kind == "link" and books_sql.get_book(conn, book_id) is None:
+        return f"{planned.where}: book_id: book {book_id} does not exist in the books table"
+    return None
+
+
 def _check_planned(conn: sa.Connection, planned: Sequence[PlannedDecision]) -> dict[int, Any]:
     """Every conflict and book of the list, looked up and locked; all problems in one ReviewError."""
     found = {p.conflict_id: cq.get_conflict(conn, p.conflict_id) for p in planned}
-    problems = [
+    missing = [
         f"{p.where}: conflict_id: conflict {p.conflict_id} does not exist"
         for p in planned
         if found[p.conflict_id] is None
     ]
-    if problems:
-        raise ReviewError("; ".join(problems) + f" (open conflicts: {_open_ids(conn)})")
+    if missing:
+        raise ReviewError("; ".join(missing) + f" (open conflicts: {_open_ids(conn)})")
     for account in sorted({c.account for c in found.values()}):
         cq.lock_account(conn, account)
     locked = {p.conflict_id: cq.get_conflict(conn, p.conflict_id, for_update=True) for p in planned}
-    for p in planned:
-        conflict = locked[p.conflict_id]
-        if conflict.resolved:
-            problems.append(f"{p.where}: conflict_id: {_already_resolved(conflict)}")
-        elif p.resolution.kind == "link" and books_sql.get_book(conn, p.resolution.book_id) is None:
-            problems.append(
-                f"{p.where}: book_id: book {p.resolution.book_id} does not exist in the books table"
-            )
-    if any(p.resolution.kind == "create" for p in planned) and not books_sql.id_has_default(conn):
-        first = next(p for p in planned if p.resolution.kind == "create")
-        problems.append(f"{first.where}: create_new: {NO_ID_DEFAULT}")
+    problems = [problem for p in planned if (problem := _entry_problem(conn, p, locked[p.conflict_id]))]
+    creating = [p for p in planned if p.resolution.kind == "create"]
+    if creating and not books_sql.id_has_default(conn):
+        problems.append(f"{creating[0].where}: create_new: {NO_ID_DEFAULT}")
     if problems:
         raise ReviewError("; ".join(problems))
     return locked
@@ -401,16 +403,19 @@ def add_missing(
     return AddedBooks(account, planned, selection.below_threshold, tuple(outcomes), progress)
 
 
-def auto_add(conn: sa.Connection, account: str) -> tuple[list[Outcome], str | None]:
+def auto_add(conn: sa.Connection, account: str, warn: Callable[[str], None]) -> list[Outcome]:
     """The sync's own add-missing: unmapped titles whose progress reaches the account's
-    auto_add_min_progress (off when unset). Returns the outcomes and, when it could not
-    run, why (one line for the log). The sync's progress step applies their progress."""
+    auto_add_min_progress (off when unset). When it cannot run, ``warn`` gets one line
+    saying why and the sync goes on. The sync's progress step applies their progress."""
     settings = settings_sql.read_settings(conn, account) or {}
     minimum = settings.get("auto_add_min_progress")
     if minimum is None:
-        return [], None
+        return []
     if not books_sql.id_has_default(conn):
-        return [], f"auto_add_min_progress is {minimum} %, but {NO_ID_DEFAULT}"
+        warn(
+            f"Account {account!r}: nothing auto-added: auto_add_min_progress is {minimum} %, but {NO_ID_DEFAULT}"
+        )
+        return []
     added = add_missing(
         conn,
         account,
@@ -419,4 +424,4 @@ def auto_add(conn: sa.Connection, account: str) -> tuple[list[Outcome], str | No
         by=f"sync: auto_add_min_progress {minimum} %",
         apply_progress=False,
     )
-    return list(added.outcomes), None
+    return list(added.outcomes)

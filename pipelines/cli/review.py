@@ -89,23 +89,28 @@ def conflict_entries(conflicts: Sequence[dict[str, Any]]) -> list[Entry]:
     return entries
 
 
+def _engine_note(
+    note: dict[str, Any], books: Callable[[list[int]], dict[int, dict]]
+) -> tuple[list[dict[str, Any]], str]:
+    """The closest books and the reason the engine kept for an unmatched title, when the view has them."""
+    closest = [c for c in note.get("candidates") or [] if isinstance(c, dict) and "book_id" in c]
+    book_id = note.get("closest_book_id")
+    if not closest and book_id is not None:
+        found = books([book_id]).get(book_id)
+        closest = [{**found, "book_id": book_id, "score": note.get("closest_score") or 0}] if found else []
+    return closest, note.get("reason") or "unmatched: no tracker book looked like it"
+
+
 def unmatched_entries(
     rows: Sequence[dict[str, Any]], books: Callable[[list[int]], dict[int, dict]]
 ) -> list[Entry]:
-    """Unmapped titles with no open conflict and not ignored, with the engine's note when the view keeps one."""
+    """Unmapped titles with no open conflict and not ignored."""
     entries = []
     for row in rows:
         if row.get("open_conflict_id") is not None or row.get("ignored"):
             continue
-        note = row.get("unmapped") or {}
         item = {k: v for k, v in row.items() if k not in ("unmapped", "open_conflict_id", "ignored")}
-        closest = [c for c in note.get("candidates") or [] if isinstance(c, dict) and "book_id" in c]
-        if not closest and note.get("closest_book_id") is not None:
-            found = books([note["closest_book_id"]]).get(note["closest_book_id"])
-            closest = (
-                [{**found, "book_id": found["id"], "score": note.get("closest_score") or 0}] if found else []
-            )
-        reason = note.get("reason") or "unmatched: no tracker book looked like it"
+        closest, reason = _engine_note(row.get("unmapped") or {}, books)
         entries.append(Entry(item, _with_why(item, closest), reason))
     return entries
 
