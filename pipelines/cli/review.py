@@ -174,7 +174,15 @@ class Answers:
         self.stdin = stdin
         self.console = console
         self.interactive = stdin.isatty()
-        self.keystrokes = 0
+
+    @contextmanager
+    def keys(self) -> Iterator[None]:
+        """On a terminal, keys arrive one by one for the whole review (typed-ahead keys included)."""
+        if not self.interactive:
+            yield
+            return
+        with _cbreak(self.stdin):
+            yield
 
     def read(self, prompt: str) -> str | None:
         """The next answer, None at the end of input."""
@@ -186,29 +194,34 @@ class Answers:
                 return None
             answer = line.rstrip("\r\n")
             self.console.print(answer)  # a transcript reads like the terminal session would
-            self.keystrokes += len(answer.strip()) + (1 if len(answer.strip()) > 1 else 0)
             return answer
-        return self._read_key()
-
-    def _read_key(self) -> str | None:
-        with _cbreak(self.stdin):
-            key = self.stdin.read(1)
+        key = self.stdin.read(1)
         if key in ("", "\x04"):  # end of input, Ctrl-D
             self.console.print()
             return None
-        self.keystrokes += 1
-        if key in "/#":
+        self.console.print(key, end="" if key in "/#" else "\n")
+        return key + self._rest_of_line() if key in "/#" else key
+
+    def _rest_of_line(self) -> str:
+        """What follows `/` or `#`, echoed as typed; Backspace deletes, Enter ends."""
+        typed = ""
+        while True:
+            key = self.stdin.read(1)
+            if key in ("", "\r", "\n", "\x04"):
+                self.console.print()
+                return typed
+            if key in ("\x7f", "\b"):
+                if typed:
+                    typed = typed[:-1]
+                    self.console.print("\b \b", end="")
+                continue
+            typed += key
             self.console.print(key, end="")
-            rest = self.stdin.readline().rstrip("\r\n")
-            self.keystrokes += len(rest) + 1
-            return key + rest
-        self.console.print(key)
-        return key
 
 
 @contextmanager
 def _cbreak(stream: TextIO) -> Iterator[None]:
-    """Keys arrive one by one, without Enter (the terminal restored afterwards)."""
+    """Keys arrive one by one, without Enter and without echo (the terminal restored afterwards)."""
     try:
         import termios
         import tty
@@ -471,7 +484,8 @@ def run_review(
     console.print(Text(ANSWER_HELP, style="dim"))
     session = Session(entries, engine, console, answers)
     try:
-        counts = session.run()
+        with answers.keys():
+            counts = session.run()
     except KeyboardInterrupt:
         counts = session.tally()
         console.print()

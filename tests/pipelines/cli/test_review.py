@@ -220,3 +220,56 @@ def test_the_installed_command_reads_answers_from_a_pipe(synced, database_url):
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "Reviewed: 1 linked, 0 created, 1 ignored, 0 skipped, 0 left" in completed.stdout
     assert "\x1b[" not in completed.stdout  # no colour codes when writing to a pipe
+
+
+def _read_until(fd: int, marker: str, seen: bytearray, timeout: float = 60.0) -> str:
+    """Read the terminal's output until ``marker`` appears (or fail after ``timeout`` seconds)."""
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no {marker!r} on the terminal; got:\n{seen.decode(errors='replace')[-2000:]}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            seen.extend(chunk)
+    return seen.decode(errors="replace")
+
+
+def test_on_a_terminal_one_key_decides_without_enter(synced, database_url):
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "AUDIBLE_TRACKER_DATABASE_URL": database_url, "TERM": "dumb"}
+    command = Path(sys.executable).with_name("audible-tracker")
+    process = subprocess.Popen(
+        [str(command), "review"], stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True
+    )
+    os.close(follower)
+    seen = bytearray()
+    try:
+        _read_until(leader, "[1-2 c i s /search #id u q] > ", seen)
+        os.write(leader, b"/hobbitx\x7f tolkien\r")  # a search is typed out: Backspace, then Enter
+        _read_until(leader, "2 book(s) found for 'hobbit tolkien'", seen)
+        os.write(leader, b"2")  # no Enter: the key alone links the second book found
+        _read_until(leader, "linked to book #5", seen)
+        _read_until(leader, "[1 c i s /search #id u q] > ", seen)
+        os.write(leader, b"i")
+        _read_until(leader, "End of the list. [u undo, q quit] > ", seen)
+        os.write(leader, b"q")
+        output = _read_until(leader, "skipped, 0 left", seen)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+    assert "Reviewed: 1 linked, 0 created, 1 ignored, 0 skipped, 0 left" in output
+    assert [
+        m["book_id"] for m in _rows(synced, "SELECT * FROM audible_book_mappings WHERE asin = :a", a=HOBBIT)
+    ] == [5]
