@@ -16,16 +16,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from domain.matching import author_agreement, structural_guards, title_similarity
+from domain.library_items import LibraryItem
+from domain.matching import CONFLICT, LINKED, BookIndex, TrackerBook
 from domain.new_books import NewBook
-from domain.normalize import (
-    clean_words,
-    fold,
-    normalize_isbn,
-    parse_title,
-    split_item_authors,
-    split_tracker_authors,
-)
+from domain.normalize import clean_words, fold, normalize_isbn
 from domain.reports import markdown_table
 
 BOOK_STATUSES = ("to_read", "reading", "finished", "dnf")
@@ -246,28 +240,31 @@ def suggested_resolution(conflict: Mapping[str, Any]) -> Resolution:
 # --- per-candidate explanation, and tracker search ------------------------------------------
 
 
-def candidate_why(item: Mapping[str, Any], title: str | None, author: str | None) -> str:
-    """Why a tracker book is (or is not) this Audible title, in a few words: title, author, volume."""
-    people = split_item_authors(item.get("authors"))
-    query = parse_title(
-        item.get("title"),
-        item.get("subtitle"),
+def _library_item(item: Mapping[str, Any]) -> LibraryItem:
+    return LibraryItem(
+        asin=item.get("asin") or "",
+        title=item.get("title") or "",
+        subtitle=item.get("subtitle"),
+        authors=item.get("authors"),
         series_title=item.get("series_title"),
         series_sequence=item.get("series_sequence"),
-        authors=tuple(p.key for p in people),
+        isbn=item.get("isbn"),
     )
-    book_people = split_tracker_authors(author)
-    book = parse_title(title, authors=tuple(p.key for p in book_people))
-    similarity, _ = title_similarity(query, book)
-    agreement = author_agreement(
-        people, " ".join(p.key for p in people), book_people, " ".join(p.key for p in book_people)
-    )
-    words = ["same title" if similarity >= 0.995 else f"title {similarity:.2f}"]
-    words.append(
-        {"match": "same author", "mismatch": "different author", "unknown": "no author to compare"}[agreement]
-    )
-    words += structural_guards(query, book)
-    return ", ".join(words)
+
+
+def candidate_why(item: Mapping[str, Any], title: str | None, author: str | None) -> str:
+    """What the engine says of this one tracker book for the Audible title, in a few words:
+    "title and author match", "different author", "volume mismatch", "low confidence"...
+
+    The engine is asked about the book alone, so the answer is about this candidate and not
+    about its rivals (never "ambiguous").
+    """
+    decision = BookIndex([TrackerBook(0, title or "", author)]).match(_library_item(item))
+    if decision.decision == LINKED:
+        return decision.reason.split(" '", 1)[0]
+    if decision.decision == CONFLICT:
+        return decision.reason.split(":", 1)[0]
+    return "not similar enough"
 
 
 def search_terms(text: str) -> list[str]:

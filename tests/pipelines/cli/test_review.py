@@ -69,7 +69,7 @@ def test_every_key_through_piped_answers(synced, monkeypatch, capsys):
     # One screen per title, with what a person needs to decide.
     assert "[1/3] conflict" in out and "The Hobbit" in out and "J.R.R. Tolkien" in out
     assert "progress  12.5 %" in out and "engine    ambiguous:" in out
-    assert "1 #4 The Hobbit — J. R. R. Tolkien  1.00  same title, same author" in out
+    assert "1 #4 The Hobbit — J. R. R. Tolkien  1.00  title and author match" in out
     assert "[3/3] unmatched title" in out and "Norwegian Wood" in out
     assert "1-9 link · c create" in out and "'x' is not an answer" in out
     assert "2 book(s) found for 'tolkien hobbit'" in out
