@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from domain import matching, normalize
+from domain.edition_guard import one_automatic_edition_per_book
 from domain.matching import BookIndex, MatchSettings, TrackerBook
 from domain.reports import count_by, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
@@ -77,6 +78,11 @@ def audible_book_matches(
     decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
     books_by_id = {book.id: book for book in books}
     rows = decisions_to_rows(decisions, books_by_id, fingerprints)
+    linked_ids = {row["book_id"] for row in rows if row["decision"] == "linked"}
+    if linked_ids:
+        with postgres.get_engine().connect() as conn:
+            already_linked = mappings_sql.linked_books(conn, account, linked_ids)
+        rows = one_automatic_edition_per_book(rows, already_linked)
     counts = count_by(row["decision"] for row in rows)
     titles = {item.asin: item.title for item in to_match}
     context.log.info(

@@ -5,20 +5,27 @@ import dagster as dg
 from domain.accounts import DEFAULT_ACCOUNT, DEMO_ACCOUNT
 from domain.library_items import LibraryShapeError, parse_library
 from domain.reports import markdown_table
-from domain.sync_results import LibrarySnapshot
+from domain.sync_results import LibrarySnapshot, collapsed_library_refusal
+from domain.tracker_profile import TrackerProfile
 from resources.audible_api import AudibleResource, AudibleSourceError, account_has_stored_auth
 from resources.library_source import LibrarySourceResource, demo_books
 from resources.postgres import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import books as books_sql
+from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import sync_logs as sync_logs_sql
+from resources.queries import tracker_profile as tracker_profile_sql
 
 
 class SyncConfig(dg.Config):
     account: str | None = None
     """Audible account to sync; empty means the only configured one (or the demo)."""
     force: bool = False
-    """Sync even when audible_can_sync() says no. Forced syncs still count against the limits."""
+    """Sync even when audible_can_sync() says no (and accept a much smaller library). Forced syncs
+    still count against the limits."""
+    accept_smaller_library: bool = False
+    """Write a library that is empty or has fewer than half the titles of the last successful sync
+    (refused otherwise: a cut-short export or fetch would empty the snapshot)."""
 
 
 def run_trigger(tags: dict[str, str]) -> str:
@@ -43,6 +50,16 @@ def resolve_account(conn, requested: str | None, library_file: str | None) -> st
             )
         )
     return DEFAULT_ACCOUNT if library_file else DEMO_ACCOUNT
+
+
+def checked_tracker(engine, account: str) -> TrackerProfile:
+    """The tracker's profile, or a failure (before anything is fetched) when the sync cannot write to it."""
+    with engine.connect() as conn:
+        profile = tracker_profile_sql.load_profile(conn)
+    refusal = profile.refusal()
+    if refusal:
+        raise dg.Failure(description=f"Sync of account {account!r} refused: {refusal}")
+    return profile
 
 
 @dg.asset(group_name="audible", kinds={"python"})
@@ -98,7 +115,9 @@ def audible_library(
         engine, account=account, run_id=context.run_id, trigger=trigger, forced=config.force, source=source
     )
 
+    tracker = checked_tracker(engine, account)
     api_calls = 0
+    page_size: int | None = None
     if source == "api":
         try:
             fetched = audible.fetch_library(engine, account, context.log)
@@ -106,10 +125,16 @@ def audible_library(
             # The calls spent on a failed fetch still count against Audible's patience.
             with engine.begin() as conn:
                 sync_logs_sql.update_sync_log_fetch(
-                    conn, log_id, source=source, fetched=0, rejected=0, api_calls=error.api_calls
+                    conn,
+                    log_id,
+                    source=source,
+                    fetched=0,
+                    rejected=0,
+                    api_calls=error.api_calls,
+                    page_size=error.page_size,
                 )
             raise
-        payload, api_calls = fetched.items, fetched.api_calls
+        payload, api_calls, page_size = fetched.items, fetched.api_calls, fetched.page_size
     else:
         payload = library_source.load_payload(source)
     try:
@@ -127,7 +152,12 @@ def audible_library(
             fetched=len(parsed.items),
             rejected=len(parsed.rejected),
             api_calls=api_calls,
+            page_size=page_size,
         )
+        stored_titles = library_snapshot_sql.stored_title_count(conn, account)
+    collapsed = collapsed_library_refusal(account, source, len(parsed.items), stored_titles)
+    if collapsed and not (config.accept_smaller_library or config.force):
+        raise dg.Failure(description=collapsed)
     snapshot = LibrarySnapshot(
         account=account,
         source=source,
@@ -135,6 +165,7 @@ def audible_library(
         rejected=tuple(str(problem) for problem in parsed.rejected),
         api_calls=api_calls,
         forced=config.force,
+        tracker=tracker,
     )
     in_progress = [i for i in parsed.items if 0 < i.percent_complete < 100 and not i.is_finished]
     return dg.Output(

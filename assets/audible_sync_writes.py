@@ -113,7 +113,7 @@ def audible_sync_writes(
         opened = conflicts_sql.open_new_conflicts(conn, account)
         # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
         auto_added = resolutions.auto_add(conn, account, warn=context.log.warning)
-        progress = progress_sql.apply_progress(conn, account, log.id)
+        progress = progress_sql.apply_progress(conn, account, log.id, audible_library.tracker)
         finished = notify.completion_payloads(conn, account, progress["changes"])
         sync_logs_sql.complete_sync_log(
             conn,

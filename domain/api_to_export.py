@@ -13,10 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # The response groups the conversion reads, and no more (each group makes the
-# response bigger and slower for a 4,000-title library):
+# response bigger and slower for a 4,000-title library). Always returned,
+# whatever is asked: asin, library_status (date_added), purchase_date, status.
 #   contributors      -> authors, narrators
-#   media             -> runtime_length_min, release_date, subtitle
-#   product_attrs     -> title, subtitle, release_date, isbn (when Audible has one)
+#   media             -> title, subtitle, runtime_length_min, release_date, issue_date
+#   product_attrs     -> the core product attributes, as audible-cli's export asks
+#   product_details   -> isbn (null when Audible has none); audible-cli's goodreads
+#                        plugin reads the ISBN from this group too
 #   series            -> series title and sequence
 #   is_finished, percent_complete -> the top-level progress fields (null unless requested)
 #   listening_status  -> the same progress inside `listening_status`, used when the
@@ -25,6 +28,7 @@ LIBRARY_RESPONSE_GROUPS: tuple[str, ...] = (
     "contributors",
     "media",
     "product_attrs",
+    "product_details",
     "series",
     "is_finished",
     "percent_complete",

@@ -1,8 +1,9 @@
 """The library item: one audiobook as the sync sees it, whatever the source.
 
-Both sources (an audible-cli ``library export --format json`` file and the
-Audible API) are turned into this shape, so everything downstream has one
-code path. Pure Python: no Dagster or database import.
+Both sources (an audible-cli ``library export`` file in any of its formats,
+see ``domain.export_formats``, and the Audible API) are turned into this shape,
+so everything downstream has one code path. Pure Python: no Dagster or
+database import.
 """
 
 from __future__ import annotations
@@ -112,18 +113,19 @@ def _parse_number(value: Any, record: str, field_name: str) -> float | None:
     return number
 
 
-def record_label(raw: Any, index: int) -> str:
-    """How to name a record in an error: its ASIN when it has one, else its position."""
+def record_label(raw: Any, index: int, line: int | None = None) -> str:
+    """How to name a record in an error: its line in a TSV/CSV file or its position, and its ASIN."""
+    where = f"on line {line}" if line is not None else f"#{index}"
     if isinstance(raw, Mapping):
         asin = raw.get("asin")
         if isinstance(asin, str) and asin.strip():
-            return f"#{index} (asin {asin.strip()[:20]!r})"
-    return f"#{index}"
+            return f"{where} (asin {asin.strip()[:20]!r})"
+    return where
 
 
-def parse_library_item(raw: Any, index: int = 0) -> LibraryItem:
+def parse_library_item(raw: Any, index: int = 0, line: int | None = None) -> LibraryItem:
     """Validate one record of the export shape; raise LibraryItemError naming the field."""
-    record = record_label(raw, index)
+    record = record_label(raw, index, line)
     if not isinstance(raw, Mapping):
         raise LibraryItemError(record, "(record)", f"must be an object, got {type(raw).__name__}")
     asin = _clean_text(raw.get("asin"), record, "asin", required=True)
@@ -174,10 +176,17 @@ class ParsedLibrary:
 def parse_library(payload: Any) -> ParsedLibrary:
     """Parse a whole export payload: bad records are rejected one by one, with reasons.
 
-    A payload that is not a list of objects at all is refused as a whole
+    ``payload`` is the decoded JSON of an export or of the API, or a
+    ``domain.export_formats.LibraryExport`` (whose TSV/CSV records are named by
+    line). A payload that is not a list of objects at all is refused as a whole
     (LibraryShapeError): syncing half of something we do not understand would
     be worse than syncing nothing. Duplicate ASINs keep the first occurrence.
     """
+    from domain.export_formats import LibraryExport  # it builds on this module's errors
+
+    lines: tuple[int, ...] | None = None
+    if isinstance(payload, LibraryExport):
+        payload, lines = payload.records, payload.lines
     if isinstance(payload, Mapping) and isinstance(payload.get("items"), list):
         payload = payload["items"]
     if not isinstance(payload, list):
@@ -186,14 +195,15 @@ def parse_library(payload: Any) -> ParsedLibrary:
     rejected: list[LibraryItemError] = []
     seen: set[str] = set()
     for index, raw in enumerate(payload):
+        line = lines[index] if lines is not None else None
         try:
-            item = parse_library_item(raw, index)
+            item = parse_library_item(raw, index, line)
         except LibraryItemError as error:
             rejected.append(error)
             continue
         if item.asin in seen:
             rejected.append(
-                LibraryItemError(record_label(raw, index), "asin", "appears twice in the library")
+                LibraryItemError(record_label(raw, index, line), "asin", "appears twice in the library")
             )
             continue
         seen.add(item.asin)

@@ -184,7 +184,7 @@ def choose_account(requested: str | None, accounts: Sequence[str], syncable: Seq
 
 
 def clean_asin(asin: str) -> str:
-    """An ASIN as Audible writes it: trimmed and upper-case."""
+    """An ASIN as a person typed it, in the upper case Audible and the library use."""
     value = (asin or "").strip().upper()
     if not value:
         raise ReviewError("asin is empty")

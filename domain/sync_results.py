@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.library_items import LibraryItem
+from domain.tracker_profile import TrackerProfile
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class LibrarySnapshot:
     rejected: tuple[str, ...] = ()
     api_calls: int = 0
     forced: bool = False
+    # The tracker as checked before fetching: the write phase writes it the way it was found.
+    tracker: TrackerProfile | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,23 @@ class MatchResults:
     unchanged: int = 0
     # What these decisions were made on (books digest : matcher digest); None when nothing was matched.
     match_basis: str | None = None
+
+
+def collapsed_library_refusal(account: str, source: str, titles: int, stored_titles: int) -> str | None:
+    """Why a library that shrank to nothing, or below half of the last synced one, is not written.
+
+    An export cut short or a fetch that lost pages looks exactly like a reader who sold most of
+    their books; only the first is likely, and writing it would drop the snapshot of every title.
+    """
+    if titles and titles * 2 >= stored_titles:
+        return None
+    shrunk = "is empty" if not titles else f"has {titles} titles"
+    before = f", where the last successful sync had {stored_titles}" if stored_titles else ""
+    return (
+        f"Library of account {account!r} ({source}) {shrunk}{before}: refused, as a cut-short export or "
+        "fetch would empty the library snapshot. Nothing was changed. If the library really is this "
+        "small, sync once with accept_smaller_library: true (or force: true) in the audible_library config."
+    )
 
 
 def match_fingerprint(item: LibraryItem) -> str:

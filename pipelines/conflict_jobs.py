@@ -26,6 +26,7 @@ import getpass
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
 from domain.reports import count_by, markdown_table
 from domain.review import (
@@ -192,13 +193,17 @@ def _report(
 
 
 def _guard(func):
-    """Turn a ReviewError (raised before or inside the transaction, which then rolls back) into a Failure."""
+    """Turn a ReviewError or a database error (raised before or inside the transaction, which then
+    rolls back) into a Failure of one line."""
 
     def run(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except ReviewError as error:
             raise _refuse(str(error)) from None
+        except sa.exc.DBAPIError as error:
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
+            raise _refuse(f"database error: {cause}") from None
 
     return run
 

@@ -3,6 +3,8 @@
 import dagster as dg
 
 from assets.listening_charts import LISTENING_CHART_KEYS
+from pipelines.cli.errors import exception_line
+from pipelines.console_log import SYNC_CONSOLE_CONFIG
 from resources.postgres import PostgresResource
 from resources.queries import sync_logs as sync_logs_sql
 
@@ -13,13 +15,29 @@ SYNC_RUN_TAG = "audible/sync"
 
 @dg.failure_hook(required_resource_keys={"postgres"})
 def mark_sync_log_failed(context: dg.HookContext) -> None:
-    """A failed step leaves no sync log stuck in 'running': it becomes 'failed' with the error."""
+    """A failed step leaves no sync log stuck in 'running': it becomes 'failed' with the error.
+
+    Never fails on top of the step's own failure: when the database is what failed,
+    the row cannot be closed now, and the next sync marks it abandoned.
+    """
     postgres: PostgresResource = context.resources.postgres
     error = context.op_exception
-    message = getattr(error, "description", None) or (str(error) if error else "step failed")
-    with postgres.get_engine().begin() as conn:
-        sync_logs_sql.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
-    sync_logs_sql.release_running_sync_log(context.run_id)
+    message = (exception_line(error) if error else None) or (
+        f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        if error
+        else "step failed"
+    )
+    try:
+        with postgres.get_engine().begin() as conn:
+            sync_logs_sql.fail_running_sync_log(conn, context.run_id, f"{context.op.name}: {message}")
+    except Exception as hook_error:
+        reason = exception_line(hook_error) or type(hook_error).__name__
+        context.log.warning(
+            f"Could not record this failure in audible_sync_logs ({reason}); "
+            "a row left 'running' is closed by the next sync"
+        )
+    finally:
+        sync_logs_sql.release_running_sync_log(context.run_id)
 
 
 LISTENING_CHARTS = dg.AssetSelection.assets(*LISTENING_CHART_KEYS)
@@ -36,6 +54,8 @@ audible_sync_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     hooks={mark_sync_log_failed},
     tags={SYNC_RUN_TAG: "true"},
+    # Dagster's console log, with an expected failure printed as its one-line reason.
+    config=SYNC_CONSOLE_CONFIG,
 )
 
 

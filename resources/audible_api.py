@@ -4,13 +4,22 @@ The ``audible`` package does the HTTP, request signing and token refresh
 (``audible.Client`` / ``audible.Authenticator``). What it leaves to callers is
 added here:
 
-* a server 401/403 makes the package raise at once; we refresh the access
-  token once and retry once, because an access token revoked early is the
-  one case a refresh repairs;
+* a server 401/403 makes the package raise at once. With a bearer token we
+  refresh it once and retry once, because an access token revoked early is
+  the one case a refresh repairs; signed requests never send the access
+  token, so there a refresh cannot help and the fetch fails at once;
 * 429 and 5xx (and timeouts, network errors) are retried with bounded
   exponential backoff, then fail with a message that says what to do;
+* a page that is too large for Audible to answer in time (408 at any size,
+  any 5xx or timeout at 1,000 titles per page) is asked for again in smaller
+  pages, down to a floor; the page size that worked goes into the sync log;
+* the titles received are checked against the ``total-count`` header: a
+  library that changed while it was being paged is read again, and a fetch
+  that stays short fails rather than let the sync delete the missing titles;
 * a refreshed token is written back, encrypted, straight away, so the next
-  run (or this one, after a later failure) does not start from a stale token;
+  run (or this one, after a later failure) does not start from a stale
+  token; the write is a compare-and-swap on the blob this fetch read, so a
+  logout, login, import or key rotation meanwhile is never undone;
 * every HTTP call to Audible is counted for the sync log.
 
 Nothing here logs, raises or returns a token, cookie, key or ciphertext: an
@@ -52,6 +61,14 @@ LIBRARY_ENDPOINT = "1.0/library"
 REFRESH_ENDPOINT = "auth/token"
 # The library endpoint's largest page.
 MAX_PAGE_SIZE = 1000
+# Page sizes tried, largest first, when Audible cannot answer a page in time
+# (audible-cli's advice for 408s; a 500 at 1,000 per page is a known failure).
+PAGE_SIZE_STEPS: tuple[int, ...] = (1000, 500, 250, 100, 50)
+# Smallest page size the fetch shrinks to by default.
+MIN_PAGE_SIZE = 50
+# Full reads of the library before a fetch whose titles do not add up to
+# Audible's total-count gives up.
+MAX_COMPLETE_ATTEMPTS = 3
 # 1,000 pages of 1,000 titles is far beyond any real library: reaching it means
 # the server keeps returning full pages, and we stop rather than loop forever.
 MAX_PAGES = 1000
@@ -81,8 +98,10 @@ class AudibleSourceError(RuntimeError):
         self.account = account
         self.endpoint = endpoint
         self.status = status
-        # Calls made before the failure, for the sync log; set by fetch_library.
+        # Calls made before the failure and the page size reached, for the
+        # sync log; set by fetch_library.
         self.api_calls = 0
+        self.page_size: int | None = None
 
 
 class AudibleAuthMissing(AudibleSourceError):
@@ -94,6 +113,7 @@ class AudibleLibraryFetch:
     items: list[dict]  # export-shaped dicts, one per library title
     api_calls: int  # HTTP calls made to Audible for this fetch (incl. refresh)
     pages: int
+    page_size: int  # titles per page of the read that was kept
 
 
 def login_hint(account: str) -> str:
@@ -193,7 +213,46 @@ def _is_transient(error: BaseException) -> bool:
     if isinstance(error, httpx.TransportError):
         return True
     status = _status_of(error)
-    return status is not None and (status == 429 or status >= 500)
+    return status is not None and (status in (408, 429) or status >= 500)
+
+
+def _is_timeout(error: BaseException) -> bool:
+    return isinstance(error, (NotResponding, httpx.TimeoutException))
+
+
+def page_too_large(error: BaseException, page_size: int) -> bool:
+    """Whether ``error`` says the page was too big to serve, so a smaller one may work."""
+    status = _status_of(error)
+    if status == 408:
+        return True
+    at_max = page_size >= MAX_PAGE_SIZE
+    return at_max and ((status is not None and status >= 500) or _is_timeout(error))
+
+
+def smaller_page_size(page_size: int, floor: int) -> int | None:
+    """The next page size to try below ``page_size``; None at the floor."""
+    for step in PAGE_SIZE_STEPS:
+        if step < page_size:
+            return max(step, floor) if max(step, floor) < page_size else None
+    return None
+
+
+def _database_error_summary(error: sa.exc.DBAPIError) -> str:
+    """Class, SQLSTATE and constraint of a database error; never its message or detail.
+
+    PostgreSQL puts row values into the detail of constraint errors ("Failing
+    row contains …"), and that row holds the encrypted credentials.
+    """
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    parts = [type(original).__name__]
+    sqlstate = getattr(original, "sqlstate", None) or getattr(diag, "sqlstate", None)
+    if sqlstate:
+        parts.append(f"SQLSTATE {sqlstate}")
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint:
+        parts.append(f"constraint {constraint}")
+    return ", ".join(parts)
 
 
 def _describe(error: BaseException) -> str:
@@ -230,6 +289,14 @@ def _access_token_expired(auth: Authenticator) -> bool:
     return auth.expires is None or auth.access_token_expired
 
 
+class _PageTooLarge(Exception):
+    """Internal: Audible could not serve a page of this size; the fetch shrinks it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(_describe(error))
+        self.error = error
+
+
 class _LibrarySession:
     """One fetch: the client, the call counter and the write-back of refreshed tokens."""
 
@@ -242,6 +309,7 @@ class _LibrarySession:
         cipher: Cipher,
         auth: Authenticator,
         marketplace: str,
+        read_blob: str,
         secrets: list[str],
     ) -> None:
         self.resource = resource
@@ -250,9 +318,13 @@ class _LibrarySession:
         self.log = log
         self.cipher = cipher
         self.auth = auth
+        # The stored ciphertext this fetch started from: the write-back only
+        # replaces exactly this blob.
+        self.read_blob: str | None = read_blob
         self.secrets = secrets
         self.calls = 0
         self.refreshed_after_401 = False
+        self.page_size = resource.page_size
         try:
             self.client = Client(
                 auth=auth,
@@ -273,6 +345,11 @@ class _LibrarySession:
     def close(self) -> None:
         self.client.close()
 
+    @property
+    def signing(self) -> bool:
+        """Requests are signed with the device key; the access token is not sent."""
+        return bool(self.auth.adp_token and self.auth.device_private_key)
+
     # -- errors ---------------------------------------------------------------
 
     def _fail(self, endpoint: str, error: BaseException, attempts: int, what_next: str) -> AudibleSourceError:
@@ -289,25 +366,30 @@ class _LibrarySession:
             status=_status_of(error),
         )
 
-    def _with_retries(self, endpoint: str, call: Callable[[], _T]) -> _T:
-        """Run ``call``; retry rate limits, server errors and network trouble with backoff."""
+    def _with_retries(
+        self,
+        endpoint: str,
+        call: Callable[[], _T],
+        too_large: Callable[[BaseException], bool] = lambda error: False,
+    ) -> _T:
+        """Run ``call``; retry rate limits, server errors and network trouble with backoff.
+
+        An error ``too_large`` accepts is not retried at this size: it is
+        raised as ``_PageTooLarge`` for the caller to ask for smaller pages.
+        """
         retries = self.resource.max_retries
         attempt = 0
         while True:
             try:
                 return call()
             except Exception as error:
+                if too_large(error):
+                    raise _PageTooLarge(error) from None
                 if not _is_transient(error):
                     raise
                 attempt += 1
                 if attempt > retries:
-                    status = _status_of(error)
-                    advice = (
-                        "Audible is rate-limiting this account; wait a while or lower the schedule's frequency"
-                        if status == 429
-                        else "Audible seems unavailable; the next scheduled sync will try again"
-                    )
-                    raise self._fail(endpoint, error, attempt, advice) from None
+                    raise self._fail(endpoint, error, attempt, _advice_after_retries(error)) from None
                 delay = backoff_delay(attempt, self.resource.backoff_seconds, _retry_after_of(error))
                 self.log.warning(
                     f"Audible {endpoint} returned {_describe(error)}; retry {attempt}/{retries} in {delay:.1f}s"
@@ -352,20 +434,39 @@ class _LibrarySession:
         self.persist()
 
     def persist(self) -> None:
-        """Write the current auth state back, encrypted with the newest key."""
+        """Write the current auth state back, encrypted with the newest key, over the blob read.
+
+        When the stored blob is no longer the one this fetch read, someone
+        logged out, logged in, imported or rotated the key meanwhile: their
+        state is newer, so it stays, and this fetch stops writing back.
+        """
         data = self.auth.to_dict()
         self.secrets.extend(secret_values(data))
+        if self.read_blob is None:
+            return
         blob = self.cipher.encrypt_json(data)
-        with self.engine.begin() as conn:
-            stored = account_queries.update_auth(conn, self.account, blob)
+        try:
+            with self.engine.begin() as conn:
+                stored = account_queries.update_auth(conn, self.account, self.read_blob, blob)
+        except sa.exc.DBAPIError as error:
+            raise AudibleSourceError(
+                f"storing the refreshed Audible credentials of account {self.account!r} failed: "
+                f"database error ({_database_error_summary(error)}); the stored credentials are "
+                "unchanged and still work; check the database and try again",
+                account=self.account,
+                endpoint=REFRESH_ENDPOINT,
+            ) from None
         if stored:
+            self.read_blob = blob
             self.log.info(
                 f"stored the refreshed Audible credentials for account {self.account!r} (encrypted)"
             )
-        else:
-            self.log.warning(
-                f"account {self.account!r} was removed during the sync; refreshed token not stored"
-            )
+            return
+        self.read_blob = None
+        self.log.warning(
+            f"the stored credentials of account {self.account!r} changed during this sync "
+            "(logout, login, import or key rotation): kept them, this sync's refreshed token is not stored"
+        )
 
     def ensure_fresh_token(self) -> None:
         """Refresh an expired access token before the first call, when it is the one in use.
@@ -373,7 +474,7 @@ class _LibrarySession:
         With an adp token and device key the package signs requests and never
         sends the access token, so refreshing it would be a wasted call.
         """
-        if self.auth.adp_token and self.auth.device_private_key:
+        if self.signing:
             return
         expired = self.auth.access_token is None or _access_token_expired(self.auth)
         if self.auth.refresh_token and expired:
@@ -388,7 +489,7 @@ class _LibrarySession:
 
     # -- library ----------------------------------------------------------------
 
-    def get_page(self, page: int, page_size: int) -> tuple[list[Any], int | None]:
+    def _request_page(self, page: int, page_size: int) -> tuple[Any, str | None]:
         def request() -> tuple[Any, str | None]:
             expires_before = self.auth.expires
             try:
@@ -406,21 +507,43 @@ class _LibrarySession:
                     self.calls += 1
                     self.persist()
 
+        floor = self.resource.page_size_floor
+        return self._with_retries(
+            LIBRARY_ENDPOINT,
+            request,
+            too_large=lambda error: page_size > floor and page_too_large(error, page_size),
+        )
+
+    def _refused(self, error: Unauthorized) -> None:
+        """A 401/403: refresh once when that can help, else fail with the login advice."""
+        if self.signing:
+            # The signature is made with the device key and adp token; a new
+            # access token changes nothing in the request Audible refused.
+            raise self._fail(
+                LIBRARY_ENDPOINT,
+                error,
+                1,
+                f"Audible refuses this device's signed requests (it may have been deregistered); "
+                f"{login_hint(self.account)}",
+            ) from None
+        if self.refreshed_after_401:
+            raise self._fail(
+                LIBRARY_ENDPOINT,
+                error,
+                1,
+                f"Audible still refuses the credentials after a token refresh; {login_hint(self.account)}",
+            ) from None
+        self.log.warning(f"Audible {LIBRARY_ENDPOINT} returned HTTP {error.code}; refreshing once")
+        self.refreshed_after_401 = True
+        self.refresh(f"HTTP {error.code} from {LIBRARY_ENDPOINT}")
+
+    def get_page(self, page: int, page_size: int) -> tuple[list[Any], int | None]:
         while True:
             try:
-                body, total_header = self._with_retries(LIBRARY_ENDPOINT, request)
+                body, total_header = self._request_page(page, page_size)
                 break
             except Unauthorized as error:
-                if self.refreshed_after_401:
-                    raise self._fail(
-                        LIBRARY_ENDPOINT,
-                        error,
-                        1,
-                        f"Audible still refuses the credentials after a token refresh; {login_hint(self.account)}",
-                    ) from None
-                self.log.warning(f"Audible {LIBRARY_ENDPOINT} returned HTTP {error.code}; refreshing once")
-                self.refreshed_after_401 = True
-                self.refresh(f"HTTP {error.code} from {LIBRARY_ENDPOINT}")
+                self._refused(error)
             except StatusError as error:
                 raise self._fail(
                     LIBRARY_ENDPOINT,
@@ -459,40 +582,129 @@ class _LibrarySession:
                 total = None
         return list(body.get("items") or []), total
 
-    def fetch_all(self, page_size: int) -> AudibleLibraryFetch:
-        self.ensure_fresh_token()
-        items: list[Any] = []
-        seen: set[str] = set()
-        received = 0
-        total: int | None = None
-        page = 0
+    def _shrink(self, too_large: _PageTooLarge) -> None:
+        smaller = smaller_page_size(self.page_size, self.resource.page_size_floor)
+        if smaller is None:  # unreachable: _request_page does not shrink at the floor
+            raise too_large.error
+        self.log.warning(
+            f"Audible {LIBRARY_ENDPOINT} returned {too_large} at {self.page_size:,} titles per page; "
+            f"asking for pages of {smaller:,}"
+        )
+        self.page_size = smaller
+
+    def read_library(self) -> _LibraryRead:
+        """One pass over every page, shrinking the page size when Audible cannot serve it."""
+        read = _LibraryRead()
+        # Position of the next title to ask for: pages are numbered per page
+        # size, so after a shrink the page holding this position is asked for;
+        # titles it repeats are dropped by ASIN.
+        position = 0
         while True:
-            page += 1
-            batch, page_total = self.get_page(page, page_size)
-            total = page_total if page_total is not None else total
-            received += len(batch)
-            for item in batch:
-                # A title bought while we page shifts the others by one: the
-                # same ASIN can then appear on two pages. Keep the first.
-                asin = item.get("asin") if isinstance(item, Mapping) else None
-                if isinstance(asin, str):
-                    if asin in seen:
-                        continue
-                    seen.add(asin)
-                items.append(item)
-            self.log.info(progress_message(page, received, total, page_size))
+            page = position // self.page_size + 1
+            try:
+                batch, page_total = self.get_page(page, self.page_size)
+            except _PageTooLarge as too_large:
+                self._shrink(too_large)
+                continue
+            read.pages += 1
+            read.add(batch, page_total)
+            position = page * self.page_size
+            self.log.info(progress_message(page, read.received(position), read.total, self.page_size))
             # A short page is the last one; so is reaching the announced total.
             # Stopping on either saves the empty "page N+1" call.
-            if len(batch) < page_size or (total is not None and received >= total):
-                break
-            if page >= MAX_PAGES:
+            if len(batch) < self.page_size or (read.total is not None and position >= read.total):
+                return read
+            if read.pages >= MAX_PAGES:
                 raise AudibleSourceError(
                     f"Audible library fetch for account {self.account!r}: more than {MAX_PAGES} full pages; "
                     "stopping rather than paging forever",
                     account=self.account,
                     endpoint=LIBRARY_ENDPOINT,
                 )
-        return AudibleLibraryFetch(items=api_items_to_export(items), api_calls=self.calls, pages=page)
+
+    def fetch_all(self) -> AudibleLibraryFetch:
+        self.ensure_fresh_token()
+        pages = 0
+        for attempt in range(1, MAX_COMPLETE_ATTEMPTS + 1):
+            read = self.read_library()
+            pages += read.pages
+            shortfall = read.shortfall()
+            if shortfall is None:
+                if read.total is None:
+                    self.log.info("Audible sent no total-count; the library's completeness cannot be checked")
+                return AudibleLibraryFetch(
+                    items=api_items_to_export(read.items),
+                    api_calls=self.calls,
+                    pages=pages,
+                    page_size=self.page_size,
+                )
+            if attempt < MAX_COMPLETE_ATTEMPTS:
+                self.log.warning(
+                    f"the Audible library of account {self.account!r} changed while it was read "
+                    f"({shortfall}); reading it again ({attempt + 1}/{MAX_COMPLETE_ATTEMPTS})"
+                )
+        raise AudibleSourceError(
+            f"Audible library fetch for account {self.account!r} is incomplete after "
+            f"{MAX_COMPLETE_ATTEMPTS} reads ({shortfall}): the library kept changing while it was "
+            "read; nothing was changed, the next scheduled sync will try again",
+            account=self.account,
+            endpoint=LIBRARY_ENDPOINT,
+        )
+
+
+class _LibraryRead:
+    """The titles of one pass over the library's pages, and the totals Audible announced."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.asins: set[str] = set()
+        self.totals: list[int] = []
+        self.pages = 0
+
+    @property
+    def total(self) -> int | None:
+        return self.totals[-1] if self.totals else None
+
+    def received(self, position: int) -> int:
+        return min(position, self.total) if self.total is not None else len(self.items)
+
+    def add(self, batch: list[Any], page_total: int | None) -> None:
+        if page_total is not None:
+            self.totals.append(page_total)
+        for item in batch:
+            # A title bought while we page shifts the others by one: the same
+            # ASIN then appears on two pages. Keep the first.
+            asin = item.get("asin") if isinstance(item, Mapping) else None
+            if isinstance(asin, str):
+                if asin in self.asins:
+                    continue
+                self.asins.add(asin)
+            self.items.append(item)
+
+    def shortfall(self) -> str | None:
+        """Why this pass cannot be trusted to hold every title, or None when it can.
+
+        A total-count that moved between pages, or fewer distinct titles than
+        announced, means a title was added or removed while paging and another
+        one may have slid past a page boundary unseen. Keeping such a read
+        would make the sync delete that title's snapshot row.
+        """
+        if not self.totals:
+            return None
+        if len(set(self.totals)) > 1:
+            return f"total-count went from {self.totals[0]:,} to {self.totals[-1]:,} while paging"
+        if len(self.items) < self.totals[-1]:
+            return f"{len(self.items):,} distinct titles received of {self.totals[-1]:,} announced"
+        return None
+
+
+def _advice_after_retries(error: BaseException) -> str:
+    status = _status_of(error)
+    if status == 429:
+        return "Audible is rate-limiting this account; wait a while or lower the schedule's frequency"
+    if status == 408:
+        return "Audible keeps timing out even on the smallest page; the next scheduled sync will try again"
+    return "Audible seems unavailable; the next scheduled sync will try again"
 
 
 def _json_and_total(response: httpx.Response) -> tuple[Any, str | None]:
@@ -509,14 +721,24 @@ class AudibleResource(dg.ConfigurableResource):
     """The Audible API, with the account's encrypted credentials from ``audible_config``.
 
     ``encryption_key`` unset reads AUDIBLE_TRACKER_ENCRYPTION_KEY when a fetch
-    starts (comma-separated keys, newest first).
+    starts (comma-separated keys, newest first). Set it, if at all, as
+    ``dg.EnvVar(...)``: a literal value would be kept in every run's job
+    snapshot and shown on the UI's Resources page. ``page_size`` is where a
+    fetch starts; it shrinks towards ``min_page_size`` when Audible cannot
+    serve pages that large.
     """
 
     encryption_key: str | None = None
     page_size: int = MAX_PAGE_SIZE
+    min_page_size: int = MIN_PAGE_SIZE
     max_retries: int = 4
     backoff_seconds: float = 2.0
     timeout_seconds: float = 30.0
+
+    @property
+    def page_size_floor(self) -> int:
+        """Smallest page the fetch shrinks to (never above the configured page size)."""
+        return max(1, min(self.min_page_size, self.page_size))
 
     def fetch_library(self, engine: sa.Engine, account: str, log: logging.Logger) -> AudibleLibraryFetch:
         """Every page of the account's library, converted to export-shaped dicts."""
@@ -539,18 +761,27 @@ class AudibleResource(dg.ConfigurableResource):
             raise AudibleSourceError(str(error), account=account) from None
         auth = load_authenticator(auth_data, account)
         session = _LibrarySession(
-            self, engine, account, log, cipher, auth, row.marketplace, secret_values(auth_data)
+            self,
+            engine,
+            account,
+            log,
+            cipher,
+            auth,
+            row.marketplace,
+            row.auth_encrypted or "",
+            secret_values(auth_data),
         )
         try:
-            fetch = session.fetch_all(self.page_size)
+            fetch = session.fetch_all()
         except AudibleSourceError as error:
             error.api_calls = session.calls
+            error.page_size = session.page_size
             raise
         finally:
             session.close()
         log.info(
             f"fetched {len(fetch.items):,} titles for account {account!r} in {fetch.pages} "
-            f"page(s) with {fetch.api_calls} Audible API call(s)"
+            f"page(s) of up to {fetch.page_size:,} with {fetch.api_calls} Audible API call(s)"
         )
         return fetch
 

@@ -2,6 +2,8 @@
 
 The Audible API source is ``resources.audible_api.AudibleResource``; all three
 produce export-shaped records that ``domain.library_items.parse_library`` reads.
+An export file may be in any of audible-cli's formats (TSV, its default, CSV or
+JSON); the format is recognised from the content, whatever the file is called.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from domain.accounts import DEMO_ACCOUNT
-from domain.library_items import LibraryShapeError
+from domain.export_formats import ExportFormatError, LibraryExport, decode_export
 
 LIBRARY_FILE_ENV = "AUDIBLE_TRACKER_LIBRARY_FILE"
 
@@ -42,22 +44,23 @@ def demo_books() -> list[dict[str, Any]]:
         ]
 
 
-def read_library_file(path: str | Path) -> Any:
-    """Load an export file, with errors that say which file and what is wrong with it."""
+class NoLibrarySource(LookupError):
+    """An account with neither stored Audible credentials nor a library file to read."""
+
+
+def read_library_file(path: str | Path) -> LibraryExport:
+    """Load an export file of any format; errors name the file, and the line when there is one."""
     path = Path(path).expanduser()
+    name = f"library file {path}"
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise LibraryShapeError(f"library file {path} does not exist ({LIBRARY_FILE_ENV})") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise LibraryShapeError(f"library file {path} cannot be read: {error}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise LibraryShapeError(
-            f"library file {path} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            "export it with `audible library export --format json`"
-        ) from None
+        raise ExportFormatError(f"{name} does not exist ({LIBRARY_FILE_ENV}, --library)") from None
+    except IsADirectoryError:
+        raise ExportFormatError(f"{name} is a directory, not an export file") from None
+    except OSError as error:
+        raise ExportFormatError(f"{name} cannot be read: {error.strerror or error}") from None
+    return decode_export(raw, name)
 
 
 class LibrarySourceResource(dg.ConfigurableResource):
@@ -84,13 +87,13 @@ class LibrarySourceResource(dg.ConfigurableResource):
             return "api"
         if account == DEMO_ACCOUNT and embedded_database:
             return "demo"
-        raise LookupError(
+        raise NoLibrarySource(
             f"account {account!r} has no stored Audible credentials and no library file is set: "
             f"run `audible-tracker auth login --account {account}`, or set {LIBRARY_FILE_ENV} "
-            "to an `audible library export --format json` file"
+            "to an `audible library export` file"
         )
 
-    def load_payload(self, source: str) -> Any:
+    def load_payload(self, source: str) -> LibraryExport | list[dict[str, Any]]:
         if source == "file":
             return read_library_file(self.library_file or "")
         if source == "demo":

@@ -67,10 +67,22 @@ def get_engine(url: str | None = None) -> sa.Engine:
         engine = _engines.get(url)
         if engine is not None:
             return engine
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # hide_parameters: a failed statement's message would otherwise carry its
+    # bound values (an encrypted credential blob, a tracker book's data) into
+    # exceptions, the sync log's error column and Dagster's event log.
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
     apply_migrations(engine)
     with _lock:
         return _engines.setdefault(url, engine)
+
+
+def read_only_engine(url: str | None = None) -> sa.Engine:
+    """An engine for looking at a database without changing it: no migrations, and every
+    transaction read-only (the server refuses any write). The caller disposes of it."""
+    url = sqlalchemy_url(url or os.environ.get(DATABASE_URL_ENV) or embedded_database_url())
+    return sa.create_engine(
+        url, poolclass=sa.pool.NullPool, connect_args={"options": "-c default_transaction_read_only=on"}
+    )
 
 
 def is_embedded(url: str | None) -> bool:
@@ -80,7 +92,12 @@ def is_embedded(url: str | None) -> bool:
 class PostgresResource(dg.ConfigurableResource):
     """The tracker's PostgreSQL database (books and the audible_* tables).
 
-    ``database_url`` unset means the embedded database under AUDIBLE_TRACKER_HOME.
+    ``database_url`` unset means AUDIBLE_TRACKER_DATABASE_URL, read when the
+    engine is first needed, else the embedded database under
+    AUDIBLE_TRACKER_HOME. Give it as ``dg.EnvVar(...)``, never as a literal
+    URL: Dagster keeps a resource's literal config in every run's job snapshot
+    and shows it on the UI's Resources page, password included, whereas an
+    EnvVar is stored and shown by its name only.
     """
 
     database_url: str | None = None

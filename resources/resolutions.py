@@ -14,13 +14,13 @@ No Dagster import: the CLI uses it without loading the code location.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain.library_items import LibraryItem
-from domain.new_books import NewBook, SelectionError, new_book_from_item, select_titles
+from domain.new_books import TO_READ, NewBook, SelectionError, new_book_from_item, select_titles
 from domain.review import PlannedDecision, Resolution, ReviewError
 from domain.sync_results import match_fingerprint
 from resources.queries import books as books_sql
@@ -29,11 +29,6 @@ from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql
 from resources.queries import progress as progress_sql
 from resources.queries import settings as settings_sql
-
-NO_ID_DEFAULT = (
-    "the books table's id column has no default, so no book can be created here (its app assigns the ids); "
-    "add the book in the tracker, then link it by id"
-)
 
 
 @dataclass(frozen=True)
@@ -70,16 +65,18 @@ class Outcome:
 # --- one decision ---------------------------------------------------------------------------
 
 
-def _require_id_default(conn: sa.Connection) -> None:
-    if not books_sql.id_has_default(conn):
-        raise ReviewError(NO_ID_DEFAULT)
+def _require_creatable(conn: sa.Connection) -> None:
+    refusal = books_sql.creation_refusal(conn)
+    if refusal:
+        raise ReviewError(refusal)
 
 
 def _target_book(conn: sa.Connection, resolution: Resolution, item: Mapping[str, Any]) -> tuple[int, bool]:
     """(book id, created) for a link or a create."""
     if resolution.kind == "create":
-        _require_id_default(conn)
-        book = resolution.book or new_book_from_item(item)
+        # From the Audible title, the book starts as not started: the progress step then gives it
+        # its status and dates by the same rules as a sync (domain.progress_rules).
+        book = resolution.book or replace(new_book_from_item(item), status=TO_READ)
         return books_sql.create_book(conn, book), True
     if books_sql.get_book(conn, resolution.book_id) is None:
         raise ReviewError(f"book {resolution.book_id} does not exist in the books table")
@@ -258,8 +255,9 @@ def _check_planned(conn: sa.Connection, planned: Sequence[PlannedDecision]) -> d
     locked = {p.conflict_id: cq.get_conflict(conn, p.conflict_id, for_update=True) for p in planned}
     problems = [problem for p in planned if (problem := _entry_problem(conn, p, locked[p.conflict_id]))]
     creating = [p for p in planned if p.resolution.kind == "create"]
-    if creating and not books_sql.id_has_default(conn):
-        problems.append(f"{creating[0].where}: create_new: {NO_ID_DEFAULT}")
+    refusal = books_sql.creation_refusal(conn) if creating else None
+    if refusal:
+        problems.append(f"{creating[0].where}: create_new: {refusal}")
     if problems:
         raise ReviewError("; ".join(problems))
     return locked
@@ -382,9 +380,9 @@ def add_missing(
     planned = tuple((row, new_book_from_item(row)) for row in selection.chosen)
     if not planned or dry_run:
         return AddedBooks(account, planned, selection.below_threshold)
-    _require_id_default(conn)
+    _require_creatable(conn)
     outcomes = []
-    for row, book in planned:
+    for row, _ in planned:
         conflict = None
         if row.get("open_conflict_id") is not None:  # named by ASIN: the conflict is answered with it
             conflict = cq.get_conflict(conn, row["open_conflict_id"], for_update=True)
@@ -393,7 +391,7 @@ def add_missing(
                 conn,
                 account,
                 row,
-                Resolution("create", book=book),
+                Resolution("create"),  # from the title, as planned
                 by=by,
                 conflict=conflict,
                 apply_progress=False,
@@ -411,10 +409,9 @@ def auto_add(conn: sa.Connection, account: str, warn: Callable[[str], None]) -> 
     minimum = settings.get("auto_add_min_progress")
     if minimum is None:
         return []
-    if not books_sql.id_has_default(conn):
-        warn(
-            f"Account {account!r}: nothing auto-added: auto_add_min_progress is {minimum} %, but {NO_ID_DEFAULT}"
-        )
+    refusal = books_sql.creation_refusal(conn)
+    if refusal:
+        warn(f"Account {account!r}: nothing auto-added (auto_add_min_progress is {minimum} %): {refusal}")
         return []
     added = add_missing(
         conn,

@@ -39,11 +39,12 @@ CREATE TABLE IF NOT EXISTS audible_library_items (
     PRIMARY KEY (account, asin)
 );
 
+-- book_id columns have the type of books.id (audible_tracker_book_id, created by 001).
 CREATE TABLE IF NOT EXISTS audible_book_mappings (
     id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account               text NOT NULL REFERENCES audible_config (account) ON UPDATE CASCADE ON DELETE CASCADE,
     asin                  text NOT NULL,
-    book_id               bigint NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    book_id               audible_tracker_book_id NOT NULL REFERENCES books (id) ON DELETE CASCADE,
     match_method          text NOT NULL CHECK (match_method IN ('isbn', 'fuzzy', 'manual', 'created')),
     confidence            numeric(4, 3) NOT NULL DEFAULT 1 CHECK (confidence BETWEEN 0 AND 1),
     confirmed             boolean NOT NULL DEFAULT false,
@@ -95,7 +96,7 @@ CREATE TABLE IF NOT EXISTS audible_conflicts (
     item_fingerprint text,
     resolved         boolean NOT NULL DEFAULT false,
     resolution       text CHECK (resolution IN ('linked', 'created', 'ignored')),
-    resolved_book_id bigint REFERENCES books (id) ON DELETE SET NULL,
+    resolved_book_id audible_tracker_book_id REFERENCES books (id) ON DELETE SET NULL,
     resolved_by      text,
     resolved_at      timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
@@ -109,7 +110,7 @@ CREATE TABLE IF NOT EXISTS audible_progress_history (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account          text NOT NULL,
     asin             text NOT NULL,
-    book_id          bigint NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    book_id          audible_tracker_book_id NOT NULL REFERENCES books (id) ON DELETE CASCADE,
     percent_complete numeric(5, 2) NOT NULL,
     is_finished      boolean NOT NULL DEFAULT false,
     recorded_at      timestamptz NOT NULL DEFAULT now(),

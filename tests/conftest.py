@@ -16,23 +16,45 @@ import sqlalchemy as sa
 
 from resources import postgres as postgres_module
 from resources.postgres import sqlalchemy_url
+from tests.support.environment import TEST_DATABASE_URL_ENV, developer_settings, drop_developer_settings
+from tests.support.process_tree import describe, kill_tree, running_descendants
 
-TEST_DATABASE_URL_ENV = "AUDIBLE_TRACKER_TEST_DATABASE_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REAL_EXPORT = REPO_ROOT.parent / "shared" / "data" / "real-audible-export" / "library.tsv"
 
-_ENV_TO_CLEAR = (
-    "AUDIBLE_TRACKER_DATABASE_URL",
-    "AUDIBLE_TRACKER_LIBRARY_FILE",
-    "AUDIBLE_TRACKER_ENCRYPTION_KEY",
-)
+# Before any test module is imported: module-level definitions read the environment too.
+drop_developer_settings(os.environ)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skipped test fails: every test here can run anywhere (embedded PostgreSQL, data in tests/data),
+    so a skip would only hide a path that stopped working, such as a missing file or a broken import."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} was skipped ({reason}); this suite runs every test"
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """A test whose processes (or their children) are still running when it ends fails, after they
+    are killed: they would otherwise run on against a database its teardown drops."""
+    before = set(running_descendants())
+    yield
+    survivors = [p for pid, p in running_descendants().items() if pid not in before]
+    if survivors:
+        described = [describe(p) for p in survivors]
+        kill_tree(survivors)
+        pytest.fail(f"processes still running after the test: {described}")
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch, tmp_path):
     """No test reads the developer's own settings or touches ~/.audible-tracker."""
-    for name in _ENV_TO_CLEAR:
-        monkeypatch.delenv(name, raising=False)
+    for name in developer_settings(os.environ):
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AUDIBLE_TRACKER_HOME", str(tmp_path / "home"))
 
 

@@ -3,16 +3,21 @@
 Audible is faked at the HTTP boundary only (respx); the job, the resource, the
 audible package and PostgreSQL are real. After each run we search the Dagster
 event log, the sync log rows, every other table, and everything written to
-logs, stdout and stderr for the tokens, cookies, device key and ciphertext.
+logs, stdout and stderr for the tokens, cookies, device key and ciphertext;
+and a persistent Dagster instance's storage (runs, run snapshots, event logs,
+schedules) and the UI's resource and launchpad queries for the database
+password.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +28,11 @@ import respx
 import sqlalchemy as sa
 from dagster._serdes import serialize_value
 
+from pipelines.definitions import build_definitions
+from resources import resources_from_env
 from resources.audible_api import AudibleResource
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, generate_key
+from resources.postgres import DATABASE_URL_ENV
 from resources.queries import accounts
 from tests.fake_audible import (
     LIBRARY_URL,
@@ -35,6 +43,7 @@ from tests.fake_audible import (
     refresh_response,
     secret_strings,
 )
+from tests.support.environment import subprocess_env
 from tests.support.sync import run_sync
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +168,7 @@ def test_failed_api_sync_is_logged_clearly_without_secrets(
             library_source="auto",
             instance=instance,
             raise_on_error=False,
-            audible=AudibleResource(max_retries=2, backoff_seconds=0),
+            audible=AudibleResource(max_retries=2, backoff_seconds=0, page_size=500),
         )
     assert not result.success and library.call_count == 3
 
@@ -217,17 +226,13 @@ def test_dagster_job_execute_uses_the_api_source(
     token = new_access_token()
     wrapper = tmp_path / "dagster_with_fake_audible.py"
     wrapper.write_text(WRAPPER)
-    env = {
-        **os.environ,
-        "AUDIBLE_TRACKER_DATABASE_URL": database_url,
-        ENCRYPTION_KEY_ENV: key,
-        "AUDIBLE_TRACKER_HOME": str(tmp_path / "home"),
-        "FAKE_NEW_ACCESS_TOKEN": token,
-        "FAKE_LIBRARY_SIZE": "1234",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    env.pop("DAGSTER_HOME", None)
-    env.pop("AUDIBLE_TRACKER_LIBRARY_FILE", None)
+    env = subprocess_env(
+        AUDIBLE_TRACKER_DATABASE_URL=database_url,
+        **{ENCRYPTION_KEY_ENV: key},
+        FAKE_NEW_ACCESS_TOKEN=token,
+        FAKE_LIBRARY_SIZE="1234",
+        PYTHONPATH=str(REPO_ROOT),
+    )
     completed = subprocess.run(
         [sys.executable, str(wrapper)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -244,3 +249,164 @@ def test_dagster_job_execute_uses_the_api_source(
         {"the command's output": completed.stdout + completed.stderr, "the database": database_text(engine)},
         forbidden(auth, key, blob, token, new_blob[:32]),
     )
+
+
+# -- the database password in Dagster's storage and UI ------------------------------------
+
+
+def url_with_password(database_url: str) -> tuple[str, str]:
+    """The test database's URL with a password in it, and that password.
+
+    A server that asks for no password (the embedded one, a trust setup)
+    ignores the made-up one; a URL that already has one keeps it.
+    """
+    url = sa.make_url(database_url)
+    password = url.password or "pw-Secret-" + generate_key()[:24]
+    return url.set(password=password).render_as_string(hide_password=False), password
+
+
+def sqlite_storage_text(home: Path) -> str:
+    """Every value of every table of the instance's SQLite files, snapshots decompressed."""
+
+    def as_text(value: Any) -> str:
+        if isinstance(value, bytes):
+            try:
+                return zlib.decompress(value).decode("utf-8", "replace")
+            except zlib.error:
+                return value.decode("utf-8", "replace")
+        return str(value)
+
+    chunks: list[str] = []
+    for path in sorted(home.rglob("*.db")):
+        with sqlite3.connect(path) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                chunks.extend(as_text(v) for row in db.execute(f'SELECT * FROM "{table}"') for v in row)
+    return "\n".join(chunks)
+
+
+def other_files_text(home: Path) -> str:
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace")
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and p.suffix != ".db"
+    )
+
+
+def run_record_text(instance: dg.DagsterInstance, run_id: str) -> str:
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.job_snapshot_id and run.execution_plan_snapshot_id
+    return "\n".join(
+        [
+            serialize_value(run),
+            serialize_value(instance.get_job_snapshot(run.job_snapshot_id)),
+            serialize_value(instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)),
+            event_log_text(instance, run_id),
+        ]
+    )
+
+
+UI_QUERY = """
+query Resources($repository: RepositorySelector!, $pipeline: PipelineSelector!) {
+  allTopLevelResourceDetailsOrError(repositorySelector: $repository) {
+    __typename
+    ... on ResourceDetailsList {
+      results {
+        name
+        configuredValues { key value type }
+        configFields { name defaultValueAsJson }
+      }
+    }
+  }
+  runConfigSchemaOrError(selector: $pipeline) {
+    __typename
+    ... on RunConfigSchema { rootDefaultYaml }
+  }
+}
+"""
+
+SCHEDULE_STATE = """
+query State($schedule: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $schedule) { ... on Schedule { scheduleState { id } } }
+}
+"""
+# Switching the schedule off and on again, as from the UI, stores its state in schedule storage.
+STOP_SCHEDULE = """
+mutation Stop($id: String!) { stopRunningSchedule(id: $id) { __typename } }
+"""
+START_SCHEDULE = """
+mutation Start($schedule: ScheduleSelector!) { startSchedule(scheduleSelector: $schedule) { __typename } }
+"""
+
+
+def ui_responses(instance: dg.DagsterInstance) -> tuple[dict[str, Any], str]:
+    """What the webserver's GraphQL answers for the Resources page and the launchpad.
+
+    The code location is loaded from workspace.yaml in its own process, as the
+    webserver does; switching the hourly schedule off and on writes to schedule
+    storage.
+    """
+    from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
+
+    with define_out_of_process_context(str(REPO_ROOT / "workspace.yaml"), None, instance) as context:
+        location = context.code_location_names[0]
+        repository = {"repositoryLocationName": location, "repositoryName": "__repository__"}
+        answer = execute_dagster_graphql(
+            context,
+            UI_QUERY,
+            {"repository": repository, "pipeline": {**repository, "pipelineName": "audible_sync"}},
+        )
+        schedule = {"schedule": {**repository, "scheduleName": "audible_sync_hourly"}}
+        state = execute_dagster_graphql(context, SCHEDULE_STATE, schedule)
+        state_id = state.data["scheduleOrError"]["scheduleState"]["id"]
+        stopped = execute_dagster_graphql(context, STOP_SCHEDULE, {"id": state_id})
+        started = execute_dagster_graphql(context, START_SCHEDULE, schedule)
+    assert stopped.data["stopRunningSchedule"]["__typename"] == "ScheduleStateResult", stopped.data
+    assert started.data["startSchedule"]["__typename"] == "ScheduleStateResult", started.data
+    return answer.data, json.dumps(answer.data)
+
+
+def test_the_database_password_stays_out_of_dagster_storage_and_the_ui(
+    engine: sa.Engine,
+    database_url: str,
+    stored_account: tuple[dict[str, Any], str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth, key, blob = stored_account
+    url, password = url_with_password(database_url)
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    defs = build_definitions(resources_from_env())
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        with respx.mock:
+            respx.post(REFRESH_URL).mock(return_value=refresh_response(new_access_token()))
+            respx.get(LIBRARY_URL).mock(side_effect=FakeLibrary(total=3))
+            result = defs.resolve_job_def("audible_sync").execute_in_process(
+                run_config={"ops": {"audible_library": {"config": {"account": ACCOUNT}}}}, instance=instance
+            )
+        assert result.success
+        ui, ui_text = ui_responses(instance)
+        run_text = run_record_text(instance, result.run_id)
+    storage_text = sqlite_storage_text(home)
+
+    # Where the URL would be, the variable's name is.
+    postgres = next(r for r in ui["allTopLevelResourceDetailsOrError"]["results"] if r["name"] == "postgres")
+    assert {"key": "database_url", "value": DATABASE_URL_ENV, "type": "ENV_VAR"} in postgres[
+        "configuredValues"
+    ]
+    assert (
+        result.run_id in storage_text and DATABASE_URL_ENV in storage_text
+    )  # the search reads the snapshots
+    assert "audible_sync_hourly" in storage_text  # and the schedule storage
+    for where, text in {
+        "the instance's SQLite storage": storage_text,
+        "other files of the instance": other_files_text(home),
+        "the run, its snapshots and event log": run_text,
+        "the UI's resource and launchpad queries": ui_text,
+    }.items():
+        assert password not in text, f"the database password appears in {where}"
+        assert blob[:32] not in text and key not in text, f"a credential appears in {where}"
+        for secret in secret_strings(auth):
+            assert secret not in text, f"a credential appears in {where}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ from resources.queries import accounts as account_queries
 
 LOCALES = ("us", "uk", "de", "fr", "ca", "it", "au", "in", "jp", "es", "br")
 AMAZON_DEVICES_HINT = "Amazon → Account → Content and Devices → Devices"
+# The long-running processes that run syncs and so hold the key list they started with.
+SERVICES_HINT = (
+    "the Dagster daemon and webserver (`sudo systemctl restart audible-tracker-daemon "
+    "audible-tracker-webserver`) and any running `dagster dev`"
+)
 
 
 class CliError(Exception):
@@ -71,10 +77,20 @@ def _device_name(auth_data: dict[str, Any]) -> str | None:
 
 def _store(account: str, auth: Any, cipher: Cipher) -> bool:
     """Encrypt and store an Authenticator's whole state; True if the account is new."""
+    import sqlalchemy as sa
+
     data = auth.to_dict()
     blob = cipher.encrypt_json(data)
-    with _engine().begin() as conn:
-        return account_queries.store_auth(conn, account, data["locale_code"], blob)
+    try:
+        with _engine().begin() as conn:
+            return account_queries.store_auth(conn, account, data["locale_code"], blob)
+    except sa.exc.DBAPIError as error:
+        # Not the driver's message: a constraint error's detail quotes the row,
+        # ciphertext included.
+        raise CliError(
+            f"could not store the credentials of account {account!r}: database error "
+            f"({type(error.orig).__name__})"
+        ) from None
 
 
 def _usable(auth: Any) -> bool:
@@ -147,7 +163,24 @@ def cmd_login(args: argparse.Namespace) -> int:
 # -- auth import -----------------------------------------------------------------
 
 
-def _file_password(path: Path, given: str | None) -> str | None:
+def _read_password_file(path: Path) -> str:
+    try:
+        with path.expanduser().open(encoding="utf-8") as handle:
+            password = handle.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise CliError(f"cannot read the password file {path}: {reason}") from None
+    if not password:
+        raise CliError(f"the password file {path} is empty")
+    return password
+
+
+def _file_password(path: Path, args: argparse.Namespace) -> str | None:
+    """The auth file's password: from --password-file, a prompt on a terminal, or standard input.
+
+    ``--password`` still works, with a warning: a command line is visible to
+    every local user (``ps``) and lands in shell history.
+    """
     from audible.aescipher import detect_file_encryption
 
     try:
@@ -156,11 +189,24 @@ def _file_password(path: Path, given: str | None) -> str | None:
         raise CliError(f"cannot read {path}: {error.strerror or type(error).__name__}") from None
     if not isinstance(encryption, str):
         return None
-    if given is not None:
-        return given
-    if not sys.stdin.isatty():
-        raise CliError(f"{path} is encrypted: pass --password, or run interactively to be asked")
-    return getpass.getpass(f"Password of {path.name}: ")
+    if args.password_file is not None:
+        return _read_password_file(Path(args.password_file))
+    if args.password is not None:
+        print(
+            "warning: --password is visible to other users of this machine and kept in shell history; "
+            "use --password-file FILE, pipe the password on standard input, or type it at the prompt",
+            file=sys.stderr,
+        )
+        return args.password
+    if sys.stdin.isatty():
+        return getpass.getpass(f"Password of {path.name}: ")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CliError(
+            f"{path} is encrypted: give its password at the prompt (run in a terminal), "
+            "with --password-file FILE, or on standard input"
+        )
+    return password
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -170,7 +216,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"{path} does not exist or is not a file")
     cipher = Cipher()
-    password = _file_password(path, args.password)
+    password = _file_password(path, args)
     try:
         auth = Authenticator.from_file(path, password=password, locale=args.locale)
     except Exception:
@@ -199,51 +245,117 @@ def cmd_import(args: argparse.Namespace) -> int:
 # -- auth status -----------------------------------------------------------------
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    with _engine().connect() as conn:
-        row = account_queries.get_account(conn, args.account)
-        names = [r.account for r in account_queries.list_accounts(conn)]
-        last = account_queries.last_sync(conn, args.account) if row else None
-    if row is None:
-        others = f"; accounts: {', '.join(names)}" if names else ""
-        raise CliError(f"no account {args.account!r}{others}. Connect one with `audible-tracker auth login`")
-    lines = [
-        ("account", row.account),
-        ("marketplace", row.marketplace),
-        ("source", row.source + ("" if row.enabled else " (sync disabled)")),
-    ]
-    code = 0
+@dataclass(frozen=True)
+class TokenState:
+    """How stored credentials authenticate, as a sync will find them."""
+
+    signing: bool  # adp token + device key: requests are signed, the access token is not sent
+    has_refresh_token: bool
+    expires: float | None  # the access token's expiry (epoch seconds), when recorded
+    now: float
+
+    @classmethod
+    def of(cls, auth_data: dict[str, Any], now: float | None = None) -> TokenState:
+        expires = auth_data.get("expires")
+        return cls(
+            signing=bool(auth_data.get("adp_token") and auth_data.get("device_private_key")),
+            has_refresh_token=bool(auth_data.get("refresh_token")),
+            expires=float(expires) if isinstance(expires, (int, float)) else None,
+            now=datetime.now(timezone.utc).timestamp() if now is None else now,
+        )
+
+    @property
+    def expired(self) -> bool:
+        # The sync treats an unrecorded expiry as expired (and refreshes).
+        return self.expires is None or self.expires <= self.now
+
+    @property
+    def usable(self) -> bool:
+        return self.signing or self.has_refresh_token or not self.expired
+
+
+def _expiry_text(state: TokenState) -> str:
+    if state.expires is None:
+        return "no expiry recorded"
+    left = state.expires - state.now
+    return f"{_when(state.expires)} ({'in ' + _relative(left) if left > 0 else 'expired ' + _relative(left) + ' ago'})"
+
+
+def token_status(state: TokenState, account: str) -> str:
+    """The 'access token' line of `auth status`: what the next sync will do with these credentials."""
+    expiry = _expiry_text(state)
+    if state.signing:
+        return f"{expiry}; not needed: requests are signed with the device key"
+    if state.has_refresh_token:
+        if state.expires is None:
+            return f"{expiry}; the next sync refreshes it first with the stored refresh token"
+        if state.expired:
+            return f"{expiry}; refreshed automatically before the next sync"
+        return f"{expiry}; refreshed automatically when it expires"
+    login = f"`audible-tracker auth login --account {account}`"
+    if state.expired:  # expired, or no expiry recorded
+        return f"{expiry} and no refresh token is stored: syncs fail until you run {login}"
+    return f"{expiry}; no refresh token is stored: once it expires, syncs fail until you run {login}"
+
+
+def _credential_lines(row: account_queries.AccountRow, cipher: Cipher) -> tuple[list[tuple[str, str]], bool]:
+    """The credential lines of one account, and whether a sync can authenticate with them."""
     if not row.has_auth:
-        lines.append(("credentials", "none stored (`audible-tracker auth login` or `auth import`)"))
-    else:
-        try:
-            data = Cipher().decrypt_json(row.auth_encrypted or "", row.account)
-        except CipherError as error:
-            lines.append(("credentials", f"stored, encrypted, but unreadable: {error}"))
-            code = 1
-        else:
-            device = _device_name(data)
-            lines.append(("credentials", "stored, encrypted" + (f" (device {device!r})" if device else "")))
-            signing = bool(data.get("adp_token") and data.get("device_private_key"))
-            expires = data.get("expires")
-            if isinstance(expires, (int, float)):
-                left = expires - datetime.now(timezone.utc).timestamp()
-                state = f"in {_relative(left)}" if left > 0 else f"expired {_relative(left)} ago"
-                renewal = (
-                    "requests are signed with the device key; refreshed when needed"
-                    if signing
-                    else "refreshed automatically before the next sync"
-                )
-                lines.append(("access token", f"{_when(expires)} ({state}; {renewal})"))
-            else:
-                lines.append(("access token", "no expiry recorded"))
-    when = _when(row.last_sync_at)
-    if last is not None:
-        when += f" (last run: {last[0]} at {_when(last[1])})"
-    lines.append(("last sync", when))
+        return [("credentials", "none stored (`audible-tracker auth login` or `auth import`)")], True
+    try:
+        data = cipher.decrypt_json(row.auth_encrypted or "", row.account)
+    except CipherError as error:
+        return [("credentials", f"stored, encrypted, but unreadable: {error}")], False
+    device = _device_name(data)
+    newest = cipher.opens_with_newest_key(row.auth_encrypted or "")
+    state = TokenState.of(data)
+    return [
+        ("credentials", "stored, encrypted" + (f" (device {device!r})" if device else "")),
+        (
+            "encryption",
+            f"the newest key of {ENCRYPTION_KEY_ENV}"
+            if newest
+            else f"an older key of {ENCRYPTION_KEY_ENV}: run `audible-tracker rotate-key`",
+        ),
+        ("access token", token_status(state, row.account)),
+    ], state.usable
+
+
+def _print_block(lines: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in lines) + 1
     for key, value in lines:
         print(f"{key + ':':<{width}} {value}")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cipher = Cipher()
+    with _engine().connect() as conn:
+        rows = account_queries.list_accounts(conn)
+        chosen = rows if args.all else [r for r in rows if r.account == args.account]
+        last = {r.account: account_queries.last_sync(conn, r.account) for r in chosen}
+    if not chosen:
+        others = f"; accounts: {', '.join(r.account for r in rows)}" if rows else ""
+        if args.all:
+            raise CliError("no accounts yet. Connect one with `audible-tracker auth login`")
+        raise CliError(f"no account {args.account!r}{others}. Connect one with `audible-tracker auth login`")
+    code = 0
+    for index, row in enumerate(chosen):
+        lines = [
+            ("account", row.account),
+            ("marketplace", row.marketplace),
+            ("source", row.source + ("" if row.enabled else " (sync disabled)")),
+        ]
+        credential_lines, usable = _credential_lines(row, cipher)
+        lines += credential_lines
+        code = code if usable else 1
+        when = _when(row.last_sync_at)
+        if last[row.account] is not None:
+            status, started = last[row.account]  # type: ignore[misc]
+            when += f" (last run: {status} at {_when(started)})"
+        lines.append(("last sync", when))
+        if index:
+            print()
+        _print_block(lines)
     return code
 
 
@@ -254,8 +366,16 @@ def _deregister(auth_data: dict[str, Any]) -> str | None:
     """Deregister the device; None on success, else a reason that contains no secret."""
     from audible import Authenticator
 
+    state = TokenState.of(auth_data)
+    if state.expired and not state.has_refresh_token:
+        expiry = "has no recorded expiry" if state.expires is None else "has expired"
+        return f"the access token {expiry} and no refresh token is stored, so Amazon cannot be asked"
     try:
         auth = Authenticator.from_dict(dict(auth_data))
+        if state.expires is None:
+            # The package cannot tell whether an access token without expiry is
+            # still good: get a fresh one before asking.
+            auth.refresh_access_token(force=True)
         auth.deregister_device()
     except httpx.HTTPStatusError as error:
         return f"Amazon answered HTTP {error.response.status_code} to the token refresh"
@@ -322,10 +442,15 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     except DecryptionFailed as error:
         raise CliError(f"{error}. Nothing was changed.") from None
     print(f"Re-encrypted the credentials of {count} account(s) with the newest key.")
-    if cipher.key_count > 1:
-        print(f"The older key(s) can now be removed from {ENCRYPTION_KEY_ENV}.")
-    else:
+    if cipher.key_count == 1:
         print(f"Only one key is configured: to rotate, set {ENCRYPTION_KEY_ENV}=new,old and run this again.")
+        return 0
+    print(
+        f"Processes that run syncs keep the key list they started with. Set {ENCRYPTION_KEY_ENV} to the "
+        "new key alone in their environment (e.g. /etc/audible-tracker/env) and in your shell, then "
+        f"restart {SERVICES_HINT}. `audible-tracker auth status --all` then shows every account under "
+        "the newest key."
+    )
     return 0
 
 
@@ -371,17 +496,26 @@ def add_auth_parsers(subparsers: Any) -> None:
 
     imp = auth_commands.add_parser("import", help="store an existing audible / audible-cli auth file")
     imp.add_argument("file", metavar="FILE", help="the auth file (plain or password-encrypted)")
-    imp.add_argument(
+    password = imp.add_mutually_exclusive_group()
+    password.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="read the encrypted file's password from the first line of FILE "
+        "(without either option: asked on a terminal, else read from standard input)",
+    )
+    password.add_argument(
         "--password",
-        help="password of an encrypted file (visible to other local users and in shell history: "
-        "prefer being asked)",
+        help="deprecated: visible to other local users and kept in shell history; use --password-file",
     )
     imp.add_argument("--locale", choices=LOCALES, help="marketplace, when the file does not name one")
     _account_option(imp)
     imp.set_defaults(func=_guarded(cmd_import))
 
-    status = auth_commands.add_parser("status", help="account, marketplace, token expiry, last sync")
+    status = auth_commands.add_parser(
+        "status", help="account, marketplace, key, token expiry and what the next sync will do, last sync"
+    )
     _account_option(status)
+    status.add_argument("--all", action="store_true", help="every stored account")
     status.set_defaults(func=_guarded(cmd_status))
 
     logout = auth_commands.add_parser(

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.text import Text
 
@@ -339,8 +340,8 @@ class Session:
                     outcome = resolutions.decide_title(
                         conn, entry.item["account"], entry.item["asin"], resolution, by=self.by
                     )
-        except ReviewError as error:
-            self.console.print(Text(f"  not done: {error}", style="red"))
+        except (ReviewError, sa.exc.DBAPIError) as error:
+            self.console.print(Text(f"  not done: {_one_line(error)}", style="red"))
             return False
         self.history.append(Decided(index, resolution.kind, outcome))
         self.console.print(Text("  " + _done_text(entry, resolution, outcome), style="green"))
@@ -358,13 +359,22 @@ class Session:
             try:
                 with self.engine.begin() as conn:
                     note = resolutions.undo(conn, last.outcome.undo)
-            except ReviewError as error:
-                self.console.print(Text(f"  cannot undo: {error}", style="red"))
+            except (ReviewError, sa.exc.DBAPIError) as error:
+                self.console.print(Text(f"  cannot undo: {_one_line(error)}", style="red"))
                 return None
             self.console.print(Text(f"  undone: {note}", style="yellow"))
         else:
             self.console.print(Text("  back to the skipped title", style="yellow"))
         return last.index
+
+
+def _one_line(error: Exception) -> str:
+    """A refusal as written, or a database error in the command's usual one line; nothing is kept."""
+    if isinstance(error, ReviewError):
+        return str(error)
+    from pipelines.cli.errors import exception_line, links_from_exception, unexpected_line
+
+    return exception_line(error) or unexpected_line(links_from_exception(error))
 
 
 def _choices(candidates: Sequence[Any]) -> str:

@@ -96,13 +96,20 @@ def store_auth(conn: sa.Connection, account: str, marketplace: str, auth_encrypt
     return bool(inserted)
 
 
-def update_auth(conn: sa.Connection, account: str, auth_encrypted: str) -> bool:
-    """Replace the blob after a token refresh; False if the account has gone meanwhile."""
+def update_auth(conn: sa.Connection, account: str, read_blob: str, auth_encrypted: str) -> bool:
+    """Replace the blob a sync read with its refreshed state: a compare-and-swap.
+
+    False when the stored blob is no longer ``read_blob``: a logout, a new
+    login or import, or a key rotation got there first. Their state is newer
+    than this sync's, so it is kept; writing here would bring credentials back
+    after a logout or overwrite the ones a person just stored.
+    """
     result = conn.execute(
         sa.text(
-            "UPDATE audible_config SET auth_encrypted = :auth, updated_at = now() WHERE account = :account"
+            "UPDATE audible_config SET auth_encrypted = :auth, updated_at = now()"
+            " WHERE account = :account AND auth_encrypted = :read_blob"
         ),
-        {"account": account, "auth": auth_encrypted},
+        {"account": account, "auth": auth_encrypted, "read_blob": read_blob},
     )
     return result.rowcount == 1
 

@@ -8,6 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain.new_books import NewBook
+from domain.review import ReviewError
+from domain.tracker_profile import id_default_refusal
+from resources.queries import tracker_profile as tracker_profile_sql
 
 
 def tracker_books(conn: sa.Connection) -> list[tuple[int, str, str | None, str | None]]:
@@ -25,9 +28,17 @@ def count_books(conn: sa.Connection) -> int:
     return conn.execute(sa.text("SELECT count(*) FROM books")).scalar_one()
 
 
+def created_by_project(conn: sa.Connection) -> bool:
+    """Whether the books table is the project's own (created by the migrations), not another app's."""
+    return bool(conn.execute(sa.text("SELECT books_created_by_project FROM audible_tracker_meta")).scalar())
+
+
 def seed_books(conn: sa.Connection, books: Sequence[dict[str, Any]]) -> int:
-    """Insert the given books when the tracker is empty (the demo's tracker)."""
-    if count_books(conn):
+    """Insert the given books when the tracker is empty and is the project's own (the demo's tracker).
+
+    Another app's books table never receives demo books, nor has its id sequence moved.
+    """
+    if not created_by_project(conn) or count_books(conn):
         return 0
     conn.execute(
         sa.text(
@@ -47,12 +58,33 @@ def get_book(conn: sa.Connection, book_id: int) -> Any:
     ).one_or_none()
 
 
-def create_book(conn: sa.Connection, book: NewBook) -> int:
+def creation_refusal(conn: sa.Connection) -> str | None:
+    """One line saying why no book can be created in this tracker, or None when one can.
+
+    An id is never guessed: a tracker that gives new rows no id (its app hands them out) gets
+    no book from here.
+    """
+    profile = tracker_profile_sql.load_profile(conn)
+    id_column = profile.shape.columns.get("id")
+    if id_column is not None and not id_column.has_default:
+        return id_default_refusal(id_column.base_type)
+    return profile.refusal()
+
+
+def create_book(conn: sa.Connection, book: NewBook) -> Any:
+    """Insert a tracker book and return its id, with the status in the tracker's own word.
+
+    Refused (ReviewError, nothing written) when creation_refusal says why it cannot be done.
+    """
+    refusal = creation_refusal(conn)
+    if refusal:
+        raise ReviewError(refusal)
+    status = tracker_profile_sql.load_profile(conn).settings.words.get(book.status, book.status)
     return conn.execute(
         sa.text(
             "INSERT INTO books (title, author, isbn, status) VALUES (:title, :author, :isbn, :status) RETURNING id"
         ),
-        {"title": book.title, "author": book.author, "isbn": book.isbn, "status": book.status},
+        {"title": book.title, "author": book.author, "isbn": book.isbn, "status": status},
     ).scalar_one()
 
 
@@ -63,21 +95,6 @@ def book_finish_dates(conn: sa.Connection, book_ids: list[int]) -> dict[int, Any
         sa.text("SELECT id, author, finished_at FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
     )
     return {row.id: {"author": row.author, "finished_at": row.finished_at} for row in rows}
-
-
-def id_has_default(conn: sa.Connection) -> bool:
-    """Whether the books table makes its own ids (identity, serial or another default).
-
-    A tracker owned by another app may assign ids itself; then no book can be created here.
-    """
-    return bool(
-        conn.execute(
-            sa.text(
-                "SELECT column_default IS NOT NULL OR is_identity = 'YES' FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = 'books' AND column_name = 'id'"
-            )
-        ).scalar()
-    )
 
 
 def get_books(conn: sa.Connection, book_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

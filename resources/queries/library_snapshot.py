@@ -41,3 +41,10 @@ def library_item(conn: sa.Connection, account: str, asin: str) -> dict[str, Any]
         {"a": account, "asin": asin},
     ).one_or_none()
     return dict(row._mapping) if row else None
+
+
+def stored_title_count(conn: sa.Connection, account: str) -> int:
+    """Titles of the account's last successful sync (the snapshot is written only by one)."""
+    return conn.execute(
+        sa.text("SELECT count(*) FROM audible_library_items WHERE account = :a"), {"a": account}
+    ).scalar_one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,21 @@ def mapped_asins(conn: sa.Connection, account: str) -> set[str]:
             sa.text("SELECT DISTINCT asin FROM audible_book_mappings WHERE account = :a"), {"a": account}
         ).scalars()
     )
+
+
+def linked_books(conn: sa.Connection, account: str, book_ids: Iterable[Any]) -> dict[Any, str]:
+    """book id → an ASIN already linked to it with syncing enabled, among ``book_ids``, for the account."""
+    ids = list(book_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT ON (book_id) book_id, asin FROM audible_book_mappings "
+            "WHERE account = :a AND sync_enabled AND book_id = ANY(:ids) ORDER BY book_id, asin"
+        ),
+        {"a": account, "ids": ids},
+    )
+    return {row.book_id: row.asin for row in rows}
 
 
 def insert_automatic_mappings(conn: sa.Connection, account: str) -> list[dict[str, Any]]:
@@ -80,7 +96,7 @@ def delete_mappings(
     rows = conn.execute(
         sa.text(
             "DELETE FROM audible_book_mappings WHERE account = :a AND asin = :asin "
-            "AND (CAST(:b AS bigint) IS NULL OR book_id = :b) RETURNING book_id, match_method, confirmed"
+            "AND (CAST(:b AS audible_tracker_book_id) IS NULL OR book_id = :b) RETURNING book_id, match_method, confirmed"
         ),
         {"a": account, "asin": asin, "b": book_id},
     )

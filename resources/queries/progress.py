@@ -1,77 +1,145 @@
 """SQL of reading progress: books' progress/status/dates, the mappings' last seen progress, and
 audible_progress_history, written together from the staged library in one step.
+
+The books' new state is decided in Python by ``domain.progress_rules.next_book_state``, the one
+place the rules live: the mappings whose Audible state changed and their books' current state are
+read in one statement, and the books that change are written back in one set-based UPDATE. The
+number of statements does not depend on how many books change.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+from domain.progress_rules import AudibleState, BookState, LinkChange, next_book_state
+from domain.review import ReviewError
+from domain.tracker_profile import TrackerProfile, instant, stored_instant
 from resources.queries import staging
+from resources.queries import tracker_profile as tracker_profile_sql
 
-# Progress that changed since the mapping last saw it, for every enabled mapping.
+# Every enabled mapping whose Audible state differs from the one recorded on it.
 _CHANGED_PROGRESS = """
-    SELECT m.id AS mapping_id, m.asin, m.book_id, t.title AS audible_title,
-           m.last_percent_complete AS old_percent, t.percent_complete AS new_percent,
-           coalesce(m.last_is_finished, false) AS was_finished, t.is_finished
+    SELECT m.id AS mapping_id, m.asin, m.book_id,
+           m.last_percent_complete AS old_percent, m.last_is_finished AS old_finished,
+           t.percent_complete AS new_percent, t.is_finished
       FROM audible_book_mappings m
       JOIN tmp_library t ON t.asin = m.asin
      WHERE m.account = :a AND m.sync_enabled
        AND (m.last_percent_complete IS DISTINCT FROM t.percent_complete
             OR m.last_is_finished IS DISTINCT FROM t.is_finished)
 """
+_BOOK_COLUMNS = ("id", "status", "progress_percent", "started_at", "finished_at")
 
 
-def apply_progress(conn: sa.Connection, account: str, sync_log_id: int) -> dict[str, Any]:
-    """Write progress onto books, mappings and history for every mapping whose Audible progress changed."""
-    conn.execute(
-        sa.text(
-            "CREATE TEMP TABLE tmp_progress (mapping_id bigint, asin text, book_id bigint, audible_title text,"
-            " old_percent numeric(5,2), new_percent numeric(5,2), was_finished boolean, is_finished boolean)"
-            " ON COMMIT DROP"
-        )
+def _book_state(row: Any, profile: TrackerProfile) -> BookState:
+    tz = row.now.tzinfo
+    return BookState(
+        status=profile.settings.role_of(row.status),
+        progress=profile.percent_of(row.progress_percent),
+        started_at=instant(row.started_at, tz),
+        finished_at=instant(row.finished_at, tz),
     )
-    conn.execute(sa.text(f"INSERT INTO tmp_progress {_CHANGED_PROGRESS}"), {"a": account})
-    books_updated = conn.execute(
+
+
+def _link_change(row: Any) -> LinkChange:
+    previous = None
+    if row.old_percent is not None:
+        previous = AudibleState(Decimal(row.old_percent), bool(row.old_finished))
+    return LinkChange(row.mapping_id, previous, AudibleState(Decimal(row.new_percent), row.is_finished))
+
+
+def _stored_row(rows: Sequence[Any], profile: TrackerProfile) -> tuple | None:
+    """The book's columns to write, or None when the rules leave it as it is."""
+    first = rows[0]
+    before = _book_state(first, profile)
+    after = next_book_state(before, [_link_change(r) for r in rows], first.now)
+    if after == before:
+        return None
+    tz = first.now.tzinfo
+    status = first.status if after.status == before.status else profile.settings.words[after.status]
+    progress = (
+        first.progress_percent
+        if after.progress == before.progress
+        else profile.stored_progress(after.progress)
+    )
+    if progress is not None:
+        progress = Decimal(str(progress))  # one Python type per array, whatever the column holds
+    started = (
+        first.started_at
+        if after.started_at == before.started_at
+        else stored_instant(after.started_at, profile.column_type("started_at"), tz)
+    )
+    finished = (
+        first.finished_at
+        if after.finished_at == before.finished_at
+        else stored_instant(after.finished_at, profile.column_type("finished_at"), tz)
+    )
+    return (first.book_id, status, progress, started, finished)
+
+
+def _write_books(conn: sa.Connection, updates: list[tuple], profile: TrackerProfile) -> int:
+    """One UPDATE for every changed book, the new values passed as arrays of the columns' own types.
+
+    Cast to exactly the books table's types, values assign and compare as the reader's app stores
+    them; rows already holding them are left alone.
+    """
+    columns = list(zip(*updates, strict=True))
+    types = {name: profile.shape.columns[name].type for name in _BOOK_COLUMNS}
+    arrays = ", ".join(f"CAST(:{name} AS {types[name]}[])" for name in _BOOK_COLUMNS)
+    touched = ", updated_at = now()" if profile.writes_updated_at else ""
+    return conn.execute(
         sa.text(
-            """
-            WITH target AS (
-                SELECT DISTINCT ON (p.book_id) p.book_id, p.new_percent, p.is_finished
-                  FROM tmp_progress p ORDER BY p.book_id, p.is_finished DESC, p.new_percent DESC
-            ), next AS (
-                SELECT b.id,
-                       CASE WHEN t.is_finished THEN 100
-                            -- a finished or abandoned book keeps the reader's verdict
-                            WHEN b.status IN ('finished', 'dnf') THEN b.progress_percent
-                            ELSE t.new_percent END AS progress_percent,
-                       CASE WHEN t.is_finished THEN 'finished'
-                            WHEN b.status IN ('finished', 'dnf') THEN b.status
-                            WHEN t.new_percent > 0 THEN 'reading'
-                            ELSE b.status END AS status,
-                       CASE WHEN (t.is_finished OR t.new_percent > 0) THEN coalesce(b.started_at, now())
-                            ELSE b.started_at END AS started_at,
-                       CASE WHEN t.is_finished THEN coalesce(b.finished_at, now())
-                            ELSE b.finished_at END AS finished_at
-                  FROM books b JOIN target t ON t.book_id = b.id
-            )
-            UPDATE books b
-               SET progress_percent = n.progress_percent, status = n.status,
-                   started_at = n.started_at, finished_at = n.finished_at, updated_at = now()
-              FROM next n
-             WHERE b.id = n.id
-               AND (b.progress_percent, b.status, b.started_at, b.finished_at)
-                   IS DISTINCT FROM (n.progress_percent, n.status, n.started_at, n.finished_at)
-            """
-        )
+            "UPDATE books b SET status = u.status, progress_percent = u.progress_percent, "
+            f"started_at = u.started_at, finished_at = u.finished_at{touched} "
+            f"FROM unnest({arrays}) AS u({', '.join(_BOOK_COLUMNS)}) WHERE b.id = u.id "
+            "AND (b.status, b.progress_percent, b.started_at, b.finished_at) "
+            "IS DISTINCT FROM (u.status, u.progress_percent, u.started_at, u.finished_at)"
+        ),
+        {name: list(values) for name, values in zip(_BOOK_COLUMNS, columns, strict=True)},
     ).rowcount
+
+
+def _is_progress(row: Any) -> bool:
+    # First sight of an untouched title is not progress.
+    return row.old_percent is not None or row.new_percent > 0 or row.is_finished
+
+
+def apply_progress(
+    conn: sa.Connection, account: str, sync_log_id: int | None, profile: TrackerProfile | None = None
+) -> dict[str, Any]:
+    """Write progress onto books, mappings and history for every mapping whose Audible progress changed.
+
+    ``profile``: the tracker as the sync checked it (read here when not given).
+    """
+    changed = conn.execute(
+        sa.text(f"CREATE TEMP TABLE tmp_progress ON COMMIT DROP AS {_CHANGED_PROGRESS}"), {"a": account}
+    ).rowcount
+    if not changed:
+        return {"books_updated": 0, "history_rows": 0, "changes": []}
+    rows = conn.execute(
+        sa.text(
+            "SELECT p.*, b.title, b.status, b.progress_percent, b.started_at, b.finished_at, now() AS now "
+            "FROM tmp_progress p JOIN books b ON b.id = p.book_id "
+            "ORDER BY p.book_id, p.mapping_id FOR UPDATE OF b"
+        )
+    ).all()
+    profile = profile or tracker_profile_sql.load_profile(conn)
+    updates = [
+        update
+        for _, book_rows in itertools.groupby(rows, key=lambda r: r.book_id)
+        if (update := _stored_row(list(book_rows), profile)) is not None
+    ]
+    books_updated = _write_books(conn, updates, profile) if updates else 0
     history_rows = conn.execute(
         sa.text(
             "INSERT INTO audible_progress_history "
             "(account, asin, book_id, percent_complete, is_finished, sync_log_id) "
             "SELECT :a, p.asin, p.book_id, p.new_percent, p.is_finished, :log FROM tmp_progress p "
-            # First sight of an untouched title is not progress.
             "WHERE p.old_percent IS NOT NULL OR p.new_percent > 0 OR p.is_finished"
         ),
         {"a": account, "log": sync_log_id},
@@ -83,19 +151,20 @@ def apply_progress(conn: sa.Connection, account: str, sync_log_id: int) -> dict[
             "FROM tmp_progress p WHERE m.id = p.mapping_id"
         )
     )
-    changes = conn.execute(
-        sa.text(
-            "SELECT p.asin, p.book_id, b.title, p.old_percent, p.new_percent, p.was_finished, p.is_finished "
-            "FROM tmp_progress p JOIN books b ON b.id = p.book_id "
-            "WHERE p.old_percent IS NOT NULL OR p.new_percent > 0 OR p.is_finished "
-            "ORDER BY p.new_percent DESC, p.asin"
-        )
-    )
-    return {
-        "books_updated": books_updated,
-        "history_rows": history_rows,
-        "changes": [dict(row._mapping) for row in changes],
-    }
+    changes = [
+        {
+            "asin": r.asin,
+            "book_id": r.book_id,
+            "title": r.title,
+            "old_percent": r.old_percent,
+            "new_percent": r.new_percent,
+            "was_finished": bool(r.old_finished),
+            "is_finished": r.is_finished,
+        }
+        for r in sorted(rows, key=lambda r: (-r.new_percent, r.asin))
+        if _is_progress(r)
+    ]
+    return {"books_updated": books_updated, "history_rows": history_rows, "changes": changes}
 
 
 def apply_current_progress(conn: sa.Connection, account: str, asins: Sequence[str]) -> dict[str, Any]:
@@ -104,8 +173,12 @@ def apply_current_progress(conn: sa.Connection, account: str, asins: Sequence[st
     Reuses the sync's own progress step on a staging table of just these titles, so
     a resolution writes books, mappings and history exactly as a sync would.
     """
+    profile = tracker_profile_sql.load_profile(conn)
+    refusal = profile.refusal()
+    if refusal:
+        raise ReviewError(refusal)
     staging.stage_stored_titles(conn, account, asins)
-    result = apply_progress(conn, account, None)
+    result = apply_progress(conn, account, None, profile)
     staging.drop_progress_stages(conn)  # so a later call in the same transaction can stage again
     return result
 

@@ -41,9 +41,7 @@ _DECISION_COLUMNS = (
 )
 
 
-def _copy_rows(
-    conn: sa.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
+def copy_rows(conn: sa.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -66,9 +64,7 @@ def _create_library_stage(conn: sa.Connection) -> None:
 
 def stage_library(conn: sa.Connection, items: Sequence[LibraryItem]) -> None:
     _create_library_stage(conn)
-    _copy_rows(
-        conn, "tmp_library", LIBRARY_COLUMNS, ([getattr(i, c) for c in LIBRARY_COLUMNS] for i in items)
-    )
+    copy_rows(conn, "tmp_library", LIBRARY_COLUMNS, ([getattr(i, c) for c in LIBRARY_COLUMNS] for i in items))
     conn.execute(sa.text("ANALYZE tmp_library"))
 
 
@@ -94,11 +90,11 @@ def stage_decisions(conn: sa.Connection, decisions: Sequence[dict[str, Any]]) ->
     conn.execute(
         sa.text(
             "CREATE TEMP TABLE tmp_decisions ("
-            " asin text PRIMARY KEY, decision text, book_id bigint, method text, confidence numeric(4,3),"
+            " asin text PRIMARY KEY, decision text, book_id audible_tracker_book_id, method text, confidence numeric(4,3),"
             " candidates jsonb, reason text, fingerprint text) ON COMMIT DROP"
         )
     )
-    _copy_rows(
+    copy_rows(
         conn,
         "tmp_decisions",
         _DECISION_COLUMNS,
@@ -109,7 +105,7 @@ def stage_decisions(conn: sa.Connection, decisions: Sequence[dict[str, Any]]) ->
                 d.get("book_id"),
                 d.get("method"),
                 d.get("confidence", 0),
-                json.dumps(d.get("candidates", [])),
+                json.dumps(d.get("candidates", []), default=str),
                 d.get("reason", ""),
                 d.get("fingerprint"),
             ]

@@ -79,14 +79,29 @@ def sync_log_for_run(conn: sa.Connection, run_id: str) -> Any:
 
 
 def update_sync_log_fetch(
-    conn: sa.Connection, log_id: int, *, source: str, fetched: int, rejected: int, api_calls: int
+    conn: sa.Connection,
+    log_id: int,
+    *,
+    source: str,
+    fetched: int,
+    rejected: int,
+    api_calls: int,
+    page_size: int | None = None,
 ) -> None:
+    """The fetch's figures; ``page_size``: titles per page of an API fetch (None for other sources)."""
     conn.execute(
         sa.text(
             "UPDATE audible_sync_logs SET source = :source, items_fetched = :fetched, "
-            "items_rejected = :rejected, api_calls = :api_calls WHERE id = :id"
+            "items_rejected = :rejected, api_calls = :api_calls, page_size = :page_size WHERE id = :id"
         ),
-        {"id": log_id, "source": source, "fetched": fetched, "rejected": rejected, "api_calls": api_calls},
+        {
+            "id": log_id,
+            "source": source,
+            "fetched": fetched,
+            "rejected": rejected,
+            "api_calls": api_calls,
+            "page_size": page_size,
+        },
     )
 
 

@@ -3,12 +3,13 @@ tracker's PostgreSQL, runs queued and launched by the daemon's run coordinator, 
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import dagster as dg
+import psutil
 import pytest
 import sqlalchemy as sa
+import yaml
 from dagster._cli.job import _create_run
 from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.storage.dagster_run import DagsterRunStatus
@@ -22,6 +23,9 @@ from tests.conftest import REPO_ROOT
 STORAGE_URL_ENV = "AUDIBLE_TRACKER_DAGSTER_STORAGE_URL"
 LOCATION = "audible_tracker"
 DEADLINE_SECONDS = 240
+# deploy/dagster.yaml plus one test-only setting: leaving the workspace waits for the code servers
+# it started (Dagster does not by default), so a server cannot outlive the test and its database.
+TEST_ONLY_SETTINGS = {"code_servers": {"wait_for_local_processes_on_shutdown": True}}
 
 
 def dagster_storage_url(database_url: str) -> str:
@@ -32,18 +36,48 @@ def dagster_storage_url(database_url: str) -> str:
     ).render_as_string(hide_password=False)
 
 
+def processes_of(home) -> list[psutil.Process]:
+    """Processes started for this instance: code servers and run workers name its directory."""
+    marker = str(home)
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(marker in part for part in process.info["cmdline"] or ()):
+            found.append(process)
+    return found
+
+
+def assert_no_process_survives(home, children_before: set[int]) -> None:
+    """Fail (after killing them) if a code server, run worker or other child outlived the test."""
+    new_children = [p for p in psutil.Process().children(recursive=True) if p.pid not in children_before]
+    survivors = {p.pid: p for p in [*processes_of(home), *new_children]}
+    described = []
+    for process in survivors.values():
+        try:
+            described.append(f"{process.pid}: {' '.join(process.cmdline())[:160]}")
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    psutil.wait_procs(list(survivors.values()), timeout=30)
+    assert not described, f"processes left running after the test: {described}"
+
+
 @pytest.fixture
 def production_instance(database_url, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    config = yaml.safe_load((REPO_ROOT / "deploy" / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text(yaml.safe_dump({**config, **TEST_ONLY_SETTINGS}))
+    children_before = {p.pid for p in psutil.Process().children(recursive=True)}
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv(STORAGE_URL_ENV, dagster_storage_url(database_url))
     # What the code location (and so every launched run) reads.
     monkeypatch.setenv("AUDIBLE_TRACKER_DATABASE_URL", database_url)
     monkeypatch.setenv("AUDIBLE_TRACKER_LIBRARY_FILE", str(_demo_file("library.json")))
-    with dg.DagsterInstance.get() as instance:
-        yield instance
+    try:
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+    finally:
+        assert_no_process_survives(home, children_before)
 
 
 def _tables(engine, schema):

@@ -357,3 +357,9 @@ def test_search_results_rank_title_and_author_against_the_words():
     ranked = rank_search_results("hobbit tolkien", rows)
     assert [(r["book_id"], r["score"]) for r in ranked] == [(2, 1.0), (1, 0.667), (3, 0.6)]
     assert len(rank_search_results("x", rows * 5, limit=9)) == 9
+
+
+def test_a_typed_asin_is_compared_in_upper_case():
+    from domain.review import clean_asin
+
+    assert clean_asin("  b07qwlcs4f ") == "B07QWLCS4F"

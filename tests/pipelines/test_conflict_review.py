@@ -207,16 +207,21 @@ def test_a_resync_keeps_every_resolution(database_url, engine, tmp_path):
         float(_rows(engine, "SELECT progress_percent FROM books WHERE id = 4")[0]["progress_percent"]) == 30.0
     )
 
-    # The ignored title's authors change: the old answer may be wrong, so it is asked again.
+    # The ignored title's Audible data change (its subtitle; still by another author than book 31's):
+    # the old answer may no longer hold, so the same question is asked again.
     result = _sync_file(
-        database_url, engine, tmp_path, {FOURTH_WING: {"authors": "Sarah Morgan, Rebecca Yarros"}}
+        database_url, engine, tmp_path, {FOURTH_WING: {"subtitle": "The Empyrean, Book 1 (Unabridged)"}}
     )
-    assert result.success
-    reopened = _rows(
+    assert result.success and not _check(result).passed
+    [reopened] = _rows(
         engine, "SELECT * FROM audible_conflicts WHERE asin = :a AND NOT resolved", a=FOURTH_WING
     )
-    linked = _rows(engine, "SELECT * FROM audible_book_mappings WHERE asin = :a", a=FOURTH_WING)
-    assert reopened or linked
+    assert reopened["id"] != wing
+    assert reopened["audible_item"]["subtitle"] == "The Empyrean, Book 1 (Unabridged)"
+    assert [c["book_id"] for c in reopened["candidates"]] == [31]
+    assert _rows(engine, "SELECT * FROM audible_book_mappings WHERE asin = :a", a=FOURTH_WING) == []
+    [ignored] = _rows(engine, "SELECT resolved, resolution FROM audible_conflicts WHERE id = :i", i=wing)
+    assert ignored == {"resolved": True, "resolution": "ignored"}  # the earlier answer stays on record
 
 
 def test_shared_account_progress_reaches_both_books_and_skips_a_disabled_mapping(
@@ -463,3 +468,11 @@ def test_the_readme_run_configs_are_valid_for_their_job():
     for block in blocks:
         [op] = block["ops"]
         assert dg.validate_run_config(defs.resolve_job_def(job_of_op[op]), block)
+
+
+def test_an_asin_typed_in_lower_case_is_found(database_url, engine):
+    assert run_sync(database_url).success
+    assert _run(database_url, "link_audible_book", {"asin": HAIL_MARY.lower(), "book_id": 23}).success
+    assert _rows(
+        engine, "SELECT book_id, confirmed FROM audible_book_mappings WHERE asin = :a", a=HAIL_MARY
+    ) == [{"book_id": 23, "confirmed": True}]

@@ -27,26 +27,46 @@ EXPECTED_ASSETS = {
     "audible_hours_listened_per_week",
     "audible_sync_activity_chart",
 }
+
+
+EXPECTED_CHECKS = {
+    ("audible_book_mappings", "unresolved_conflicts"),
+    ("audible_sync_stats", "audible_sync_status"),
+}
 EXPECTED_JOBS = {
     "audible_sync",
     "audible_charts",
     "audible_maintenance",
-    "update_audible_settings",
     "resolve_audible_conflict",
-    "resolve_audible_conflicts",
     "link_audible_book",
     "unlink_audible_book",
     "set_audible_mapping_sync",
+    "update_audible_settings",
+    "update_tracker_profile",
+    "resolve_audible_conflicts",
     "add_audible_books_to_tracker",
 }
+# name -> (cron, job)
+EXPECTED_SCHEDULES = {
+    "audible_sync_hourly": ("0 * * * *", "audible_sync"),
+    "audible_maintenance_daily": ("30 3 * * *", "audible_maintenance"),
+}
+EXPECTED_SENSORS = {"audible_conflicts_sensor", "audible_listening_charts_automation"}
+EXPECTED_RESOURCES = {"postgres", "library_source", "audible"}
 
 
 def test_definitions_inventory():
+    """Exactly these: a rename, a removal or an addition must show up here."""
     repo = defs.get_repository_def()
-    assert {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()} == EXPECTED_ASSETS
+    graph = repo.asset_graph
+    assert {key.to_user_string() for key in graph.get_all_asset_keys()} == EXPECTED_ASSETS
+    assert {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys} == EXPECTED_CHECKS
+    # Dagster's own implicit asset job (__ASSET_JOB) is not one of ours.
     assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} == EXPECTED_JOBS
-    assert {s.name for s in repo.schedule_defs} >= {"audible_sync_hourly"}
-    assert {s.name for s in repo.sensor_defs} >= {"audible_listening_charts_automation"}
+    assert {s.name: (s.cron_schedule, s.job_name) for s in repo.schedule_defs} == EXPECTED_SCHEDULES
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in repo.schedule_defs)
+    assert {s.name for s in repo.sensor_defs} == EXPECTED_SENSORS
+    assert set(defs.resources) == EXPECTED_RESOURCES
 
 
 def test_the_history_charts_are_drawn_outside_the_sync_run():

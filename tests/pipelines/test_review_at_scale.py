@@ -4,7 +4,6 @@ what the tracker lacks (job and CLI), and the sync's auto-add."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import yaml
 
 from pipelines.cli import main
 from resources.library_source import demo_library_payload
+from tests.support.environment import subprocess_env
 from tests.support.sync import allow_next_sync, row_versions, run_sync, sync_definitions
 
 HOBBIT = "B007978NPG"
@@ -180,9 +180,9 @@ def test_one_bad_decision_fails_the_whole_list_naming_its_position(database_url,
     assert _state(synced) == before
 
 
-def test_a_failure_halfway_through_keeps_nothing(database_url, synced):
-    """The second decision only fails when it is written (no id default for a new book): the first one,
-    already written in the same transaction, is rolled back with it."""
+def test_create_new_on_a_tracker_that_makes_no_ids_is_refused_before_anything_is_written(
+    database_url, synced
+):
     ids = _open_ids(synced)
     with synced.begin() as conn:
         conn.execute(sa.text("ALTER TABLE books ALTER COLUMN id DROP IDENTITY"))
@@ -199,7 +199,43 @@ def test_a_failure_halfway_through_keeps_nothing(database_url, synced):
         },
     )
     assert not result.success
-    assert "create_new: the books table's id column has no default" in _failure(result)
+    assert (
+        f"decision #2 (conflict_id {ids[FOURTH_WING]}): create_new: books.id (bigint) has no default"
+        in _failure(result)
+    )
+    assert _state(synced) == before
+
+
+def test_a_failure_halfway_through_keeps_nothing(database_url, synced):
+    """The second decision fails only when it is written (the tracker app refuses new books just
+    then): the first one, already written in the same transaction, is rolled back with it."""
+    ids = _open_ids(synced)
+    with synced.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE FUNCTION refuse_new_books() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'the tracker app is importing, try again later'; END $$"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_new_books BEFORE INSERT ON books FOR EACH ROW EXECUTE FUNCTION refuse_new_books()"
+            )
+        )
+    before = _state(synced)
+    result = _job(
+        database_url,
+        "resolve_audible_conflicts",
+        "resolve_conflicts",
+        {
+            "decisions": [
+                {"conflict_id": ids[HOBBIT], "book_id": 4},
+                {"conflict_id": ids[FOURTH_WING], "create_new": True},
+            ]
+        },
+    )
+    assert not result.success
+    assert "the tracker app is importing, try again later" in _failure(result)
     assert _state(synced) == before
 
 
@@ -223,8 +259,7 @@ def test_the_checks_copied_run_config_runs_unchanged_with_dagster_job_execute(da
         {"conflict_id": _open_ids(synced)[FOURTH_WING], "create_new": True},
     ]
 
-    env = {**os.environ, "AUDIBLE_TRACKER_DATABASE_URL": database_url}
-    env.pop("DAGSTER_HOME", None)
+    env = subprocess_env(AUDIBLE_TRACKER_DATABASE_URL=database_url)
     command = [
         str(Path(sys.executable).with_name("dagster")),
         *("job", "execute", "-m", "pipelines.definitions", "-j", "resolve_audible_conflicts"),
@@ -357,10 +392,9 @@ def test_cli_refuses_without_a_choice_and_on_a_tracker_that_makes_no_ids(
     before = _state(synced)
     assert main(["add-missing", "--asin", KARAMAZOV]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "error: the books table's id column has no default, so no book can be created here (its app assigns "
-        "the ids); add the book in the tracker, then link it by id"
-    ]
+    assert len(err) == 1 and err[0].startswith(
+        "error: books.id (bigint) has no default, so a new book would need"
+    )
     assert _state(synced) == before
 
 
@@ -426,5 +460,6 @@ def test_auto_add_on_a_tracker_without_id_default_warns_and_the_sync_goes_on(dat
     assert _created(synced) == {}
     logs = [r.user_message for r in instance.all_logs(result.run_id)]
     assert any(
-        "nothing auto-added: auto_add_min_progress is 1 %, but the books table's id column" in m for m in logs
+        "nothing auto-added (auto_add_min_progress is 1 %): books.id (bigint) has no default" in m
+        for m in logs
     )

@@ -8,7 +8,6 @@ sync's backend is blocked on it while holding the account's write lock.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,11 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 
 from resources.library_source import demo_books
 from resources.queries import accounts as accounts_sql
 from resources.queries import sync_logs as sync_logs_sql
+from tests.support.environment import subprocess_env
+from tests.support.process_tree import kill_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LIBRARY = REPO_ROOT / "resources" / "demo_data" / "library.json"
@@ -41,16 +43,19 @@ def prepare_tracker(engine: sa.Engine) -> None:
         accounts_sql.ensure_account(conn, ACCOUNT, "file")
 
 
-def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
-    """`dagster job execute … -j audible_sync` in a new process, as a user or cron runs it."""
-    env = {
-        **os.environ,
-        "AUDIBLE_TRACKER_DATABASE_URL": database_url,
-        "AUDIBLE_TRACKER_LIBRARY_FILE": str(library_file),
-        "AUDIBLE_TRACKER_HOME": str(home),
+def _start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
+    """`dagster job execute … -j audible_sync` in a new process, as a user or cron runs it.
+
+    Start it through ``SyncProcesses`` (the ``sync_processes`` fixture), which stops it whatever
+    the test's outcome.
+    """
+    env = subprocess_env(
+        AUDIBLE_TRACKER_DATABASE_URL=database_url,
+        AUDIBLE_TRACKER_LIBRARY_FILE=str(library_file),
+        AUDIBLE_TRACKER_HOME=str(home),
         # A killed process cannot clean up the temporary instance Dagster would create in the repo.
-        "DAGSTER_HOME": str(home / "dagster"),
-    }
+        DAGSTER_HOME=str(home / "dagster"),
+    )
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     dagster = Path(sys.executable).with_name("dagster")
     return subprocess.Popen(
@@ -61,6 +66,41 @@ def start_sync_process(database_url: str, home: Path, library_file: Path = DEMO_
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+class SyncProcesses:
+    """The sync processes of one test. Leaving the ``with`` block kills every one still running,
+    with its children, so a failed assertion never leaves a sync writing into the test's database
+    while the database is dropped."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, database_url: str, home: Path, library_file: Path = DEMO_LIBRARY) -> subprocess.Popen:
+        process = _start_sync_process(database_url, home, library_file)
+        self.started.append(process)
+        return process
+
+    def stop_all(self) -> list[int]:
+        """Kill what still runs; returns the pids that had to be killed."""
+        killed = []
+        for process in self.started:
+            if process.poll() is None:
+                killed.append(process.pid)
+                try:
+                    children = psutil.Process(process.pid).children(recursive=True)
+                except psutil.NoSuchProcess:
+                    children = []
+                process.kill()
+                kill_tree(children)
+            process.communicate()  # reaps it and closes its pipe
+        return killed
+
+    def __enter__(self) -> SyncProcesses:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop_all()
 
 
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = DEADLINE_SECONDS) -> Any:

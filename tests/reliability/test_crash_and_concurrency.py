@@ -20,7 +20,6 @@ from tests.reliability.processes import (
     backends_alive,
     paused_writer,
     prepare_tracker,
-    start_sync_process,
     sync_log_lock_holders,
     sync_logs,
     tracker_state,
@@ -64,12 +63,12 @@ def _versions(engine) -> dict:
 
 @pytest.mark.parametrize("pause", sorted(PAUSE_POINTS))
 def test_sigkill_in_the_write_phase_keeps_the_database_and_a_rerun_converges(
-    pause, database_url, engine, empty_database_url, tmp_path
+    pause, database_url, engine, empty_database_url, tmp_path, sync_processes
 ):
     prepare_tracker(engine)
     before_state, before_versions = tracker_state(engine), _versions(engine)
     blocker, blocker_pid = _hold(engine, PAUSE_POINTS[pause])
-    process = start_sync_process(database_url, tmp_path / "home")
+    process = sync_processes.start(database_url, tmp_path / "home")
     try:
         writer = wait_for(
             lambda: process.poll() is None and paused_writer(engine, blocker_pid),
@@ -82,9 +81,6 @@ def test_sigkill_in_the_write_phase_keeps_the_database_and_a_rerun_converges(
     finally:
         blocker.rollback()
         blocker.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == -signal.SIGKILL
     # The orphaned backends notice the dead client and roll back.
     wait_for(lambda: not backends_alive(engine, [writer, *holders]), "the killed sync's backends to end")
@@ -102,10 +98,12 @@ def test_sigkill_in_the_write_phase_keeps_the_database_and_a_rerun_converges(
     assert tracker_state(engine) == _sync_once_uninterrupted(empty_database_url)
 
 
-def test_two_syncs_started_at_once_exactly_one_writes(database_url, engine, empty_database_url, tmp_path):
+def test_two_syncs_started_at_once_exactly_one_writes(
+    database_url, engine, empty_database_url, tmp_path, sync_processes
+):
     prepare_tracker(engine)
     blocker, blocker_pid = _hold(engine, PAUSE_POINTS["before_commit"])
-    processes = [start_sync_process(database_url, tmp_path / f"home{i}") for i in range(2)]
+    processes = [sync_processes.start(database_url, tmp_path / f"home{i}") for i in range(2)]
     try:
         # Whichever takes the write lock first waits at the counter update; the other
         # meets the held lock and stops.
@@ -143,12 +141,12 @@ def test_two_syncs_started_at_once_exactly_one_writes(database_url, engine, empt
 
 
 def test_database_connection_lost_mid_write_fails_cleanly_and_next_run_succeeds(
-    database_url, engine, empty_database_url, tmp_path
+    database_url, engine, empty_database_url, tmp_path, sync_processes
 ):
     prepare_tracker(engine)
     before_state, before_versions = tracker_state(engine), _versions(engine)
     blocker, blocker_pid = _hold(engine, PAUSE_POINTS["mid_write"])
-    process = start_sync_process(database_url, tmp_path / "home")
+    process = sync_processes.start(database_url, tmp_path / "home")
     try:
         writer = wait_for(
             lambda: process.poll() is None and paused_writer(engine, blocker_pid),

@@ -132,21 +132,94 @@ def test_item_parser_never_raises_anything_else_on_any_json(raw, index):
         assert f"#{index}" in str(error)
 
 
+def _records(payload):
+    """The list of records a payload holds (an export's list, or the API's {"items": [...]}), else None."""
+    if isinstance(payload, dict) and isinstance(payload.get("items"), list):
+        return payload["items"]
+    return payload if isinstance(payload, list) else None
+
+
+def _first_problem(records) -> LibraryItemError | None:
+    """The first record's error when no record at all can be read, else None."""
+    errors = []
+    for index, raw in enumerate(records):
+        try:
+            parse_library_item(raw, index)
+        except LibraryItemError as error:
+            errors.append(error)
+        else:
+            return None
+    return errors[0] if errors else None
+
+
 @FAST
 @given(payload=st.one_of(st.lists(st.one_of(record, anything), max_size=8), anything))
 def test_library_parser_accounts_for_every_record_or_refuses_the_whole(payload):
-    try:
-        parsed = parse_library(payload)
-    except LibraryShapeError as error:
-        assert str(error)
+    """Refused exactly when the payload holds no list of records, or when not one record can be read;
+    otherwise every record is either an item or a rejection."""
+    records = _records(payload)
+    if records is None:
+        with pytest.raises(LibraryShapeError) as refused:
+            parse_library(payload)
+        assert str(refused.value) == f"the library must be a JSON list of items, got {type(payload).__name__}"
         return
-    records = payload["items"] if isinstance(payload, dict) else payload
+    unreadable = _first_problem(records)
+    if unreadable is not None:
+        with pytest.raises(LibraryShapeError) as refused:
+            parse_library(payload)
+        assert str(refused.value) == (
+            f"none of the {len(records)} library records could be read; first problem: {unreadable}"
+        )
+        return
+    parsed = parse_library(payload)
     assert len(parsed.items) + len(parsed.rejected) == len(records)
     assert len({item.asin for item in parsed.items}) == len(parsed.items), (
         "no duplicate ASIN reaches the writes"
     )
     for item in parsed.items:
         _check_item(item)
+
+
+GOOD = {"asin": "B000000001", "title": "A Title"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"not": "a library"}, "the library must be a JSON list of items, got dict"),
+        ({"items": "B000000001"}, "the library must be a JSON list of items, got dict"),
+        ("B000000001", "the library must be a JSON list of items, got str"),
+        (None, "the library must be a JSON list of items, got NoneType"),
+        (
+            [1, 2],
+            "none of the 2 library records could be read; first problem: "
+            "library item #0: field '(record)' must be an object, got int",
+        ),
+        (
+            [{"title": "No ASIN"}],
+            "none of the 1 library records could be read; first problem: "
+            "library item #0: field 'asin' is missing",
+        ),
+    ],
+)
+def test_payloads_refused_as_a_whole_say_why(payload, reason):
+    with pytest.raises(LibraryShapeError) as refused:
+        parse_library(payload)
+    assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("payload", "items", "rejected"),
+    [
+        ([GOOD], 1, 0),
+        ({"items": [GOOD]}, 1, 0),
+        ([GOOD, 5, {"title": "No ASIN"}], 1, 2),
+        ([GOOD, GOOD], 1, 1),  # the second copy of an ASIN is rejected
+    ],
+)
+def test_payloads_with_one_readable_record_are_accepted(payload, items, rejected):
+    parsed = parse_library(payload)
+    assert (len(parsed.items), len(parsed.rejected)) == (items, rejected)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +244,8 @@ WORDS = re.compile(r"(?:[^\W_]+(?: [^\W_]+)*)?")
 
 
 def _clean_words(text: str) -> bool:
-    return bool(WORDS.fullmatch(text)) and not any(ch.isupper() for ch in text)
+    # Case-folded, not "no upper-case letter": Unicode folds Cherokee to its upper-case letters.
+    return bool(WORDS.fullmatch(text)) and text.casefold() == text
 
 
 title_text = st.one_of(

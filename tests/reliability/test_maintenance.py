@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.definitions import defs
 from resources.queries import sync_logs as sync_logs_sql
 from tests.support.sync import run_sync, sync_definitions
 
@@ -154,10 +155,30 @@ def test_maintenance_job_recovers_resets_and_applies_retention_keeping_history(d
     assert not _run_maintenance(database_url, keep_days=0, raise_on_error=False).success
 
 
-def test_maintenance_job_and_daily_schedule_are_in_the_code_location():
-    repo = defs.get_repository_def()
-    assert "audible_maintenance" in {job.name for job in repo.get_all_jobs()}
-    schedule = defs.resolve_schedule_def("audible_maintenance_daily")
-    assert schedule.job_name == "audible_maintenance"
-    assert schedule.cron_schedule == "30 3 * * *"
+def test_the_daily_schedule_requests_a_maintenance_run_that_does_the_upkeep(database_url, engine):
+    schedule = sync_definitions(database_url).resolve_schedule_def("audible_maintenance_daily")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 3 * * *", None)  # 03:30 UTC
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+    _exec(engine, "INSERT INTO audible_config (account) VALUES ('reader')")
+    _exec(engine, "UPDATE audible_config SET syncs_today = 600, daily_reset_date = daily_reset_date - 2")
+    stale = _orphan_running_log(engine, age="3 hours")
+    tick = datetime(2026, 11, 25, 3, 30, tzinfo=timezone.utc)
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        [request] = schedule.evaluate_tick(context).run_requests
+    job = sync_definitions(database_url).resolve_job_def(schedule.job_name)
+    assert dg.validate_run_config(job, request.run_config)
+
+    result = job.execute_in_process(
+        run_config=request.run_config,
+        tags=request.tags,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    assert result.output_for_node("audible_maintenance_op") == {
+        "abandoned": 1,
+        "counters_reset": 1,
+        "logs_deleted": 0,
+    }
+    assert _statuses(engine) == {stale: "abandoned"}
+    assert _exec(engine, "SELECT syncs_today FROM audible_config").scalar() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,15 +11,15 @@ import dagster as dg
 import sqlalchemy as sa
 import yaml
 from dagster._core.run_coordinator.queued_run_coordinator import QueuedRunCoordinator
-from dagster._utils.tags import TagConcurrencyLimitsCounter
 
 from pipelines.definitions import defs
 from pipelines.jobs import SYNC_RUN_TAG
 from resources import build_resources
+from resources.queries.accounts import ensure_account
 from tests.support.sync import run_sync, sync_definitions
 
 FRAGMENT = Path(__file__).resolve().parents[2] / "pipelines" / "dagster_concurrency.yaml"
-README = Path(__file__).resolve().parents[2] / "README.md"
+RELIABILITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 
 
 def _instance_with_fragment(tmp_path) -> dg.DagsterInstance:
@@ -36,44 +37,51 @@ def _run(instance, job_name: str, tags: dict[str, str] | None = None):
 PER_ACCOUNT = {"key": "audible/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
 
 
-def test_fragment_queues_a_second_sync_of_the_same_account(tmp_path):
+def _schedule_requests(database_url, engine, accounts) -> list[dg.RunRequest]:
+    with engine.begin() as conn:
+        for account in accounts:
+            ensure_account(conn, account, "file")
+    schedule = sync_definitions(database_url).resolve_schedule_def("audible_sync_hourly")
+    with dg.build_schedule_context(
+        resources=build_resources(database_url=database_url),
+        scheduled_execution_time=datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc),
+    ) as context:
+        return list(schedule.evaluate_tick(context).run_requests)
+
+
+def test_the_per_account_limit_gives_each_account_of_the_schedule_one_slot(tmp_path, database_url, engine):
+    """The instance's queue counts runs per value of the limit's tag: that value must be the account."""
     instance = _instance_with_fragment(tmp_path)
     try:
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
-        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
-        assert limits == [PER_ACCOUNT]
-
-        scheduled = _run(
-            instance, "audible_sync", {"audible/account": "reader", "dagster/schedule_name": "x"}
-        )
-        manual_same = _run(instance, "audible_sync", {"audible/account": "reader"})
-        manual_other = _run(instance, "audible_sync", {"audible/account": "other"})
-        maintenance = _run(instance, "audible_maintenance")
-
-        # The queue daemon's own arithmetic: a sync in progress queues the next sync of its account…
-        counter = TagConcurrencyLimitsCounter(limits, [scheduled])
-        assert counter.is_blocked(manual_same)
-        # …but not another account's, nor other jobs, nor anything once it is done.
-        assert not counter.is_blocked(manual_other)
-        assert not counter.is_blocked(maintenance)
-        assert not TagConcurrencyLimitsCounter(limits, []).is_blocked(manual_same)
+        [limit] = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
     finally:
         instance.dispose()
+    assert limit == PER_ACCOUNT
+    requests = _schedule_requests(database_url, engine, ["alice", "bob"])
+    job_tags = defs.resolve_job_def("audible_sync").tags
+    slots = {
+        request.run_config["ops"]["audible_library"]["config"]["account"]: {**job_tags, **request.tags}.get(
+            limit["key"]
+        )
+        for request in requests
+    }
+    assert slots == {"alice": "alice", "bob": "bob"}
 
 
 def test_every_sync_run_carries_the_tag_of_the_documented_global_limit(tmp_path):
+    """The fragment documents a limit on audible/sync for queueing all syncs, untagged manual runs
+    included: every run of the sync job carries that tag, and no other job's runs do."""
+    documented = re.search(r'- key: "([^"]+)"\n#\s+limit: 1', FRAGMENT.read_text())
+    assert documented and documented.group(1) == SYNC_RUN_TAG
     instance = _instance_with_fragment(tmp_path)
     try:
-        untagged_manual = _run(instance, "audible_sync")
-        scheduled = _run(instance, "audible_sync", {"audible/account": "reader"})
-        assert untagged_manual.tags[SYNC_RUN_TAG] == "true"
-        global_limit = [{"key": SYNC_RUN_TAG, "limit": 1}]
-        assert TagConcurrencyLimitsCounter(global_limit, [scheduled]).is_blocked(untagged_manual)
-        assert not TagConcurrencyLimitsCounter(global_limit, [scheduled]).is_blocked(
-            _run(instance, "audible_maintenance")
-        )
+        assert _run(instance, "audible_sync").tags[SYNC_RUN_TAG] == "true"
+        assert SYNC_RUN_TAG not in _run(instance, "audible_maintenance").tags
     finally:
         instance.dispose()
+    others = [job for job in defs.get_repository_def().get_all_jobs() if job.name != "audible_sync"]
+    assert others and all(SYNC_RUN_TAG not in job.tags for job in others)
 
 
 def test_production_instance_config_has_the_same_per_account_limit():
@@ -97,7 +105,7 @@ def test_schedule_runs_carry_the_sync_tag_and_the_account(database_url, engine):
     assert request.tags["audible/account"] == "demo"
 
 
-def test_readme_shows_the_same_limit_as_the_tested_fragment():
-    readme = README.read_text()
+def test_the_reliability_page_shows_the_same_limit_as_the_tested_fragment():
+    readme = RELIABILITY_DOC.read_text()
     assert "pipelines/dagster_concurrency.yaml" in readme
     assert 'key: "audible/account"' in readme and "applyLimitPerUniqueValue: true" in readme

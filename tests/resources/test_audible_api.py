@@ -209,7 +209,8 @@ def test_signing_mode_does_not_spend_a_call_on_an_expired_access_token(
 def test_401_refreshes_once_then_succeeds(
     engine: sa.Engine, key: str, log: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    auth = fake_auth()
+    # Bearer mode: an access token revoked before its expiry is what a refresh repairs.
+    auth = fake_auth(signing=False)
     store(engine, key, auth)
     token = new_access_token()
     with respx.mock:
@@ -222,15 +223,41 @@ def test_401_refreshes_once_then_succeeds(
         )
         fetch = resource(key).fetch_library(engine, ACCOUNT, log)
     assert refresh.call_count == 1 and library.call_count == 2
+    assert library.calls.last.request.headers["x-amz-access-token"] == token
     assert fetch.api_calls == 3 and len(fetch.items) == 1
     assert stored_auth(engine, key)[1]["access_token"] == token
     assert_no_secrets(caplog.text, auth, token)
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_signed_requests_refused_fail_at_once_without_a_refresh(
+    engine: sa.Engine, key: str, log: logging.Logger, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    # Signed requests never send the access token: a new one cannot change Audible's answer.
+    auth = fake_auth(signing=True)
+    store(engine, key, auth)
+    blob_before, _ = stored_auth(engine, key)
+    with respx.mock:
+        refresh = respx.post(REFRESH_URL).mock(return_value=refresh_response(new_access_token()))
+        library = respx.get(LIBRARY_URL).mock(
+            return_value=httpx.Response(status, json={"message": "Forbidden"})
+        )
+        with pytest.raises(AudibleSourceError) as info:
+            resource(key).fetch_library(engine, ACCOUNT, log)
+    assert refresh.call_count == 0 and library.call_count == 1 and info.value.api_calls == 1
+    assert "x-adp-signature" in library.calls.last.request.headers
+    message = str(info.value)
+    assert f"HTTP {status}" in message and "signed requests" in message
+    assert f"audible-tracker auth login --account {ACCOUNT}" in message
+    assert "refreshing once" not in caplog.text
+    assert stored_auth(engine, key)[0] == blob_before
+    assert_no_secrets(message + caplog.text, auth)
+
+
 def test_401_after_refresh_fails_with_login_advice(
     engine: sa.Engine, key: str, log: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    auth = fake_auth()
+    auth = fake_auth(signing=False)
     store(engine, key, auth)
     token = new_access_token()
     with respx.mock:
@@ -290,7 +317,8 @@ def test_server_errors_exhaust_retries_with_a_clear_message(
     with respx.mock:
         library = respx.get(LIBRARY_URL).mock(return_value=httpx.Response(status, json={"message": "oops"}))
         with pytest.raises(AudibleSourceError) as info:
-            resource(key, max_retries=2).fetch_library(engine, ACCOUNT, log)
+            # Below 1,000 per page a server error is retried as it is, not with smaller pages.
+            resource(key, max_retries=2, page_size=500).fetch_library(engine, ACCOUNT, log)
     assert library.call_count == 3 and info.value.api_calls == 3
     message = str(info.value)
     assert f"HTTP {status}" in message and "after 3 attempts" in message
@@ -314,7 +342,9 @@ def test_backoff_waits_grow_and_honour_retry_after(
                 library_page([library_item(1)], 1),
             ]
         )
-        fetch = AudibleResource(encryption_key=key, backoff_seconds=1.0).fetch_library(engine, ACCOUNT, log)
+        fetch = AudibleResource(encryption_key=key, backoff_seconds=1.0, page_size=500).fetch_library(
+            engine, ACCOUNT, log
+        )
     assert waits == [1.0, 7.0, 4.0] and fetch.api_calls == 4
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
 
@@ -24,6 +27,18 @@ def _account(engine, name="reader", **settings):
 
 def _can_sync(engine, account="reader"):
     return _one(engine, "SELECT * FROM audible_can_sync(:a)", a=account)
+
+
+def _account_today(conn, account="reader") -> date:
+    """The account's calendar day at this transaction's now(), worked out here rather than in SQL.
+
+    now() stays fixed for the whole transaction, so a test that sets a date and asks
+    audible_can_sync() in one transaction cannot see the day change in between.
+    """
+    at, zone = conn.execute(
+        sa.text("SELECT now(), timezone FROM audible_config WHERE account = :a"), {"a": account}
+    ).one()
+    return at.astimezone(ZoneInfo(zone)).date()
 
 
 def test_can_sync_shape_for_a_fresh_account(engine):
@@ -58,27 +73,33 @@ def test_sync_allowed_again_after_the_interval(engine):
     assert _can_sync(engine).can_sync is True
 
 
-def test_daily_limit_refuses_the_601st_sync_until_midnight(engine):
-    _account(engine, syncs_today=599, last_sync_at=None)
-    _exec(engine, "SELECT record_audible_sync('reader')")
-    _exec(engine, "UPDATE audible_config SET last_sync_at = now() - interval '1 hour'")
-    row = _can_sync(engine)
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_daily_limit_refuses_the_601st_sync_until_midnight(engine, zone):
+    _account(engine, syncs_today=599, last_sync_at=None, timezone=zone)
+    with engine.begin() as conn:
+        today = _account_today(conn)
+        conn.execute(sa.text("UPDATE audible_config SET daily_reset_date = :d"), {"d": today})
+        conn.execute(sa.text("SELECT record_audible_sync('reader')"))
+        conn.execute(sa.text("UPDATE audible_config SET last_sync_at = now() - interval '1 hour'"))
+        row = conn.execute(sa.text("SELECT * FROM audible_can_sync('reader')")).one()
     assert row.can_sync is False
-    assert "daily limit of 600" in row.reason
+    assert f"daily limit of 600 syncs reached; the counter resets at midnight {zone}" == row.reason
     assert row.syncs_remaining_today == 0
-    midnight = _one(engine, "SELECT (CURRENT_DATE AT TIME ZONE 'UTC' + interval '1 day') AS m").m
-    assert row.next_allowed_sync.replace(tzinfo=None) == midnight
+    assert row.next_allowed_sync == datetime.combine(today + timedelta(days=1), time(), ZoneInfo(zone))
 
 
 def test_counter_resets_on_a_new_day(engine):
     _account(engine, syncs_today=600)
-    _exec(
-        engine,
-        "UPDATE audible_config SET daily_reset_date = CURRENT_DATE - 1, "
-        "last_sync_at = now() - interval '1 hour'",
-    )
-    # A new day counts as zero even before the reset function has run…
-    row = _can_sync(engine)
+    with engine.begin() as conn:
+        yesterday = _account_today(conn) - timedelta(days=1)
+        conn.execute(
+            sa.text(
+                "UPDATE audible_config SET daily_reset_date = :d, last_sync_at = now() - interval '1 hour'"
+            ),
+            {"d": yesterday},
+        )
+        # A new day counts as zero even before the reset function has run…
+        row = conn.execute(sa.text("SELECT * FROM audible_can_sync('reader')")).one()
     assert row.can_sync is True and row.syncs_remaining_today == 600
     # …and the reset function makes it so in the table.
     assert _one(engine, "SELECT reset_audible_daily_sync_counter() AS n").n == 1
@@ -88,9 +109,12 @@ def test_counter_resets_on_a_new_day(engine):
 
 def test_record_sync_starts_a_new_day_at_one(engine):
     _account(engine, syncs_today=42)
-    _exec(engine, "UPDATE audible_config SET daily_reset_date = CURRENT_DATE - 1")
-    _exec(engine, "SELECT record_audible_sync('reader')")
-    assert _one(engine, "SELECT syncs_today FROM audible_config").syncs_today == 1
+    with engine.begin() as conn:
+        today = _account_today(conn)
+        conn.execute(sa.text("UPDATE audible_config SET daily_reset_date = :d"), {"d": today - timedelta(1)})
+        conn.execute(sa.text("SELECT record_audible_sync('reader')"))
+    row = _one(engine, "SELECT syncs_today, daily_reset_date FROM audible_config")
+    assert (row.syncs_today, row.daily_reset_date) == (1, today)
 
 
 def test_disabled_account_cannot_sync(engine):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -9,6 +11,7 @@ import sqlalchemy as sa
 
 from pipelines.definitions import build_definitions
 from resources import build_resources
+from resources.library_source import demo_library_payload
 
 
 def sync_definitions(database_url: str, **resource_options: Any) -> dg.Definitions:
@@ -69,3 +72,13 @@ def row_versions(engine: sa.Engine, table: str) -> dict[Any, str]:
     """id -> xmin: a row's xmin changes whenever the row is written, even to the same values."""
     with engine.connect() as conn:
         return {row[0]: row[1] for row in conn.execute(sa.text(f"SELECT id, xmin::text FROM {table}"))}
+
+
+def demo_library_file(directory: Path, changes: dict[str, dict[str, Any]]) -> str:
+    """The demo library as an export file, with ``changes`` applied to the titles they name (by ASIN)."""
+    payload = demo_library_payload()
+    for item in payload:
+        item.update(changes.get(item["asin"], {}))
+    path = directory / f"library-{len(list(directory.glob('library-*.json')))}.json"
+    path.write_text(json.dumps(payload))
+    return str(path)

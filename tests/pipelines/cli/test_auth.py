@@ -13,25 +13,23 @@ import httpx
 import pytest
 import respx
 import sqlalchemy as sa
-from audible import Authenticator
 from cryptography.fernet import Fernet
 
+from pipelines.cli import main
 from pipelines.cli.auth import add_auth_parsers
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, generate_key
 from resources.queries import accounts
 from tests.fake_audible import (
     DEREGISTER_URL,
+    REDIRECT,
     REFRESH_URL,
+    REGISTER_URL,
+    auth_file,
     fake_auth,
     new_access_token,
     refresh_response,
+    register_response,
     secret_strings,
-)
-
-REGISTER_URL = "https://api.amazon.com/auth/register"
-REDIRECT = (
-    "https://www.amazon.com/ap/maplanding?openid.assoc_handle=amzn_audible_ios_us"
-    "&openid.oa2.authorization_code=ANFAKEAUTHCODE0123456789&openid.mode=id_res"
 )
 
 
@@ -58,38 +56,6 @@ def stored(engine: sa.Engine, account: str = "default") -> accounts.AccountRow |
 def store(engine: sa.Engine, key: str, auth: dict[str, Any], account: str = "default") -> None:
     with engine.begin() as conn:
         accounts.store_auth(conn, account, auth["locale_code"], Cipher(key).encrypt_json(auth))
-
-
-def register_response(auth: dict[str, Any]) -> httpx.Response:
-    """Shaped like Amazon's /auth/register success reply."""
-    return httpx.Response(
-        200,
-        json={
-            "response": {
-                "success": {
-                    "tokens": {
-                        "mac_dms": {
-                            "adp_token": auth["adp_token"],
-                            "device_private_key": auth["device_private_key"],
-                        },
-                        "bearer": {
-                            "access_token": auth["access_token"],
-                            "refresh_token": auth["refresh_token"],
-                            "expires_in": "3600",
-                        },
-                        "website_cookies": [
-                            {"Name": k, "Value": v} for k, v in auth["website_cookies"].items()
-                        ],
-                        "store_authentication_cookie": auth["store_authentication_cookie"],
-                    },
-                    "extensions": {
-                        "device_info": auth["device_info"],
-                        "customer_info": auth["customer_info"],
-                    },
-                }
-            }
-        },
-    )
 
 
 def assert_clean(text: str, auth: dict[str, Any], *extra: str) -> None:
@@ -195,18 +161,6 @@ def test_login_when_amazon_refuses_registration(
 # -- import ----------------------------------------------------------------------
 
 
-def auth_file(
-    tmp_path: Path, auth: dict[str, Any], password: str | None = None, encryption: str = "json"
-) -> Path:
-    path = tmp_path / "audible.json"
-    real = Authenticator.from_dict(dict(auth))
-    if password is None:
-        real.to_file(path, encryption=False)
-    else:
-        real.to_file(path, password=password, encryption=encryption)
-    return path
-
-
 def test_import_plain_file(
     engine: sa.Engine, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -221,24 +175,94 @@ def test_import_plain_file(
     assert_clean(out, auth)
 
 
-@pytest.mark.parametrize("encryption", ["json", "bytes"])
-def test_import_encrypted_file(
-    engine: sa.Engine, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], encryption: str
-) -> None:
-    auth = fake_auth(locale="uk")
-    password = "correct horse battery staple"
-    path = auth_file(tmp_path, auth, password=password, encryption=encryption)
-    assert auth["refresh_token"].encode() not in path.read_bytes()
-    assert run("auth", "import", str(path), "--password", password, "--account", "bob") == 0
-    row = stored(engine, "bob")
-    assert row is not None and row.marketplace == "uk"
+PASSWORD = "correct horse battery staple"
+
+
+def assert_imported(engine: sa.Engine, key: str, auth: dict[str, Any], account: str = "default") -> None:
+    row = stored(engine, account)
+    assert row is not None and row.marketplace == auth["locale_code"]
     data = Cipher(key).decrypt_json(row.auth_encrypted or "")
     assert data["refresh_token"] == auth["refresh_token"]
     # The file's password is not part of what is stored.
-    assert password not in json.dumps(data)
+    assert PASSWORD not in json.dumps(data)
+
+
+@pytest.mark.parametrize("encryption", ["json", "bytes"])
+def test_import_encrypted_file_with_a_password_file(
+    engine: sa.Engine, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], encryption: str
+) -> None:
+    auth = fake_auth(locale="uk")
+    path = auth_file(tmp_path, auth, password=PASSWORD, encryption=encryption)
+    assert auth["refresh_token"].encode() not in path.read_bytes()
+    secret_file = tmp_path / "password.txt"
+    secret_file.write_text(PASSWORD + "\n")
+    assert run("auth", "import", str(path), "--password-file", str(secret_file), "--account", "bob") == 0
+    assert_imported(engine, key, auth, "bob")
     out, err = capsys.readouterr()
-    assert password not in out + err
+    assert PASSWORD not in out + err and "warning" not in err
     assert_clean(out + err, auth)
+
+
+def test_import_reads_the_password_from_standard_input(
+    engine: sa.Engine,
+    key: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    auth = fake_auth()
+    path = auth_file(tmp_path, auth, password=PASSWORD)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert run("auth", "import", str(path)) == 0
+    assert_imported(engine, key, auth)
+    out, err = capsys.readouterr()
+    assert PASSWORD not in out + err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_asks_for_the_password_on_a_terminal(
+    engine: sa.Engine,
+    key: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    auth = fake_auth()
+    path = auth_file(tmp_path, auth, password=PASSWORD)
+    prompts: list[str] = []
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or PASSWORD)
+    assert run("auth", "import", str(path)) == 0
+    assert prompts == ["Password of audible.json: "]
+    assert_imported(engine, key, auth)
+
+
+def test_password_on_the_command_line_still_works_with_a_warning(
+    engine: sa.Engine, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auth = fake_auth()
+    path = auth_file(tmp_path, auth, password=PASSWORD)
+    assert run("auth", "import", str(path), "--password", PASSWORD) == 0
+    assert_imported(engine, key, auth)
+    out, err = capsys.readouterr()
+    assert err.startswith("warning: --password is visible to other users") and "--password-file" in err
+    assert PASSWORD not in out + err
+
+
+def test_a_plain_file_reads_no_password(
+    engine: sa.Engine, key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = fake_auth()
+    path = auth_file(tmp_path, auth)
+    standard_input = io.StringIO("not a password\n")
+    monkeypatch.setattr("sys.stdin", standard_input)
+    assert run("auth", "import", str(path)) == 0
+    assert standard_input.read() == "not a password\n"  # left unread
+    assert_imported(engine, key, auth)
 
 
 def test_import_with_wrong_or_missing_password(
@@ -249,11 +273,19 @@ def test_import_with_wrong_or_missing_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = auth_file(tmp_path, fake_auth(), password="right")
-    assert run("auth", "import", str(path), "--password", "wrong") == 1
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
+    assert run("auth", "import", str(path)) == 1
     assert "wrong password" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert run("auth", "import", str(path)) == 1
-    assert "is encrypted: pass --password" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is encrypted: give its password at the prompt" in err and "--password-file" in err
+    assert run("auth", "import", str(path), "--password-file", str(tmp_path / "missing.txt")) == 1
+    assert "cannot read the password file" in capsys.readouterr().err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert run("auth", "import", str(path), "--password-file", str(empty)) == 1
+    assert "is empty" in capsys.readouterr().err
     assert stored(engine) is None
 
 
@@ -284,6 +316,7 @@ def test_status_shows_no_secrets(engine: sa.Engine, key: str, capsys: pytest.Cap
     assert "access token:" in out and "(in " in out
     assert "last sync:" in out and "2024-05-01 10:00 UTC" in out
     assert "Test Reader's 3rd Audible for iPhone" in out
+    assert f"encryption:   the newest key of {ENCRYPTION_KEY_ENV}" in out
     blob = stored(engine).auth_encrypted  # type: ignore[union-attr]
     assert_clean(out, auth, blob[:24])
 
@@ -377,6 +410,38 @@ def test_rotate_key_round_trip(
     assert run("auth", "status", "--account", "one") == 0
 
 
+def test_status_tells_per_account_whether_the_newest_key_is_in_use(
+    engine: sa.Engine, key: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store(engine, key, fake_auth(), "one")
+    new = generate_key()
+    monkeypatch.setenv(ENCRYPTION_KEY_ENV, f"{new},{key}")
+    # A process that started before the rotation writes with the old key.
+    store(engine, new, fake_auth(), "two")
+    assert run("auth", "status", "--all") == 0
+    blocks = capsys.readouterr().out.split("\n\n")
+    assert [b.splitlines()[0].split()[-1] for b in blocks] == ["one", "two"]
+    assert "an older key of AUDIBLE_TRACKER_ENCRYPTION_KEY: run `audible-tracker rotate-key`" in blocks[0]
+    assert "the newest key of AUDIBLE_TRACKER_ENCRYPTION_KEY" in blocks[1]
+    assert run("rotate-key") == 0
+    capsys.readouterr()
+    assert run("auth", "status", "--all") == 0
+    assert capsys.readouterr().out.count("the newest key of") == 2
+
+
+def test_rotate_key_names_the_processes_to_restart(
+    engine: sa.Engine, key: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store(engine, key, fake_auth(), "one")
+    monkeypatch.setenv(ENCRYPTION_KEY_ENV, f"{generate_key()},{key}")
+    assert run("rotate-key") == 0
+    out = capsys.readouterr().out
+    assert "Re-encrypted the credentials of 1 account(s)" in out
+    assert "the Dagster daemon and webserver" in out and "dagster dev" in out
+    assert "systemctl restart audible-tracker-daemon audible-tracker-webserver" in out
+    assert "/etc/audible-tracker/env" in out and "auth status --all" in out
+
+
 def test_rotate_key_with_a_wrong_key_changes_nothing(
     engine: sa.Engine, key: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -399,10 +464,9 @@ def test_invalid_key_is_reported_without_echo(
 
 
 def test_commands_are_registered_on_the_main_cli(engine: sa.Engine, key: str) -> None:
-    cli = pytest.importorskip("pipelines.cli")
     store(engine, key, fake_auth())
-    assert cli.main(["auth", "status"]) == 0
-    assert cli.main(["keygen"]) == 0
+    assert main(["auth", "status"]) == 0
+    assert main(["keygen"]) == 0
 
 
 def test_expiry_in_the_past_is_reported(
@@ -414,3 +478,100 @@ def test_expiry_in_the_past_is_reported(
     assert run("auth", "status") == 0
     out = capsys.readouterr().out
     assert "expired 3.0 h ago" in out and "refreshed automatically before the next sync" in out
+
+
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("signing", "refresh_token", "expires_in", "expected", "code"),
+    [
+        (True, True, -2 * HOUR, "expired 2.0 h ago); not needed: requests are signed with the device key", 0),
+        (True, False, None, "no expiry recorded; not needed: requests are signed with the device key", 0),
+        (False, True, -2 * HOUR, "expired 2.0 h ago); refreshed automatically before the next sync", 0),
+        (False, True, HOUR, "(in 60 min); refreshed automatically when it expires", 0),
+        (
+            False,
+            True,
+            None,
+            "no expiry recorded; the next sync refreshes it first with the stored refresh token",
+            0,
+        ),
+        (
+            False,
+            False,
+            -2 * HOUR,
+            "expired 2.0 h ago) and no refresh token is stored: syncs fail until you run "
+            "`audible-tracker auth login --account default`",
+            1,
+        ),
+        (
+            False,
+            False,
+            None,
+            "no expiry recorded and no refresh token is stored: syncs fail until you run "
+            "`audible-tracker auth login --account default`",
+            1,
+        ),
+        (
+            False,
+            False,
+            HOUR,
+            "(in 60 min); no refresh token is stored: once it expires, syncs fail until you run",
+            0,
+        ),
+    ],
+)
+def test_status_says_what_the_next_sync_will_do_with_the_token(
+    engine: sa.Engine,
+    key: str,
+    capsys: pytest.CaptureFixture[str],
+    signing: bool,
+    refresh_token: bool,
+    expires_in: float | None,
+    expected: str,
+    code: int,
+) -> None:
+    auth = fake_auth(signing=signing)
+    auth["refresh_token"] = auth["refresh_token"] if refresh_token else None
+    auth["expires"] = None if expires_in is None else time.time() + expires_in + (30 if expires_in > 0 else 0)
+    store(engine, key, auth)
+    with respx.mock:  # status never calls Amazon
+        assert run("auth", "status") == code
+    out = capsys.readouterr().out
+    assert expected in out
+    assert "refused" not in out
+
+
+@pytest.mark.parametrize("expires", [None, "expired"])
+def test_logout_without_a_refresh_token_says_why_it_cannot_deregister(
+    engine: sa.Engine, key: str, capsys: pytest.CaptureFixture[str], expires: str | None
+) -> None:
+    auth = fake_auth(signing=False, expired=True)
+    auth["refresh_token"] = None
+    auth["expires"] = None if expires is None else auth["expires"]
+    store(engine, key, auth)
+    with respx.mock:  # nothing to ask Amazon with: no HTTP call
+        assert run("auth", "logout") == 0
+    out = capsys.readouterr().out
+    reason = "has no recorded expiry" if expires is None else "has expired"
+    assert f"could not deregister the device (the access token {reason} and no refresh token is stored" in out
+    assert "refused" not in out and not stored(engine).has_auth  # type: ignore[union-attr]
+
+
+def test_logout_refreshes_a_token_without_expiry_before_deregistering(
+    engine: sa.Engine, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auth = fake_auth(signing=False)
+    auth["expires"] = None
+    store(engine, key, auth)
+    token = new_access_token()
+    with respx.mock:
+        refresh = respx.post(REFRESH_URL).mock(return_value=refresh_response(token))
+        deregister = respx.post(DEREGISTER_URL).mock(
+            return_value=httpx.Response(200, json={"response": {"success": {}}})
+        )
+        assert run("auth", "logout") == 0
+    assert refresh.call_count == 1
+    assert deregister.calls.last.request.headers["x-amz-access-token"] == token
+    assert "deregistered the device" in capsys.readouterr().out

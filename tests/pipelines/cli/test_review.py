@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines.cli import main
+from tests.support.environment import subprocess_env
 from tests.support.sync import row_versions, run_sync
 
 HOBBIT = "B007978NPG"  # conflict: two tracker books "The Hobbit" (4 and 5), 12.5 % listened
@@ -212,7 +213,7 @@ def test_an_unknown_account_is_one_line(synced, monkeypatch, capsys):
 
 
 def test_the_installed_command_reads_answers_from_a_pipe(synced, database_url):
-    env = {**os.environ, "AUDIBLE_TRACKER_DATABASE_URL": database_url}
+    env = subprocess_env(AUDIBLE_TRACKER_DATABASE_URL=database_url)
     command = Path(sys.executable).with_name("audible-tracker")
     completed = subprocess.run(
         [str(command), "review"], input="1\ni\n", env=env, capture_output=True, text=True, timeout=120
@@ -245,7 +246,7 @@ def test_on_a_terminal_one_key_decides_without_enter(synced, database_url):
     import pty
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "AUDIBLE_TRACKER_DATABASE_URL": database_url, "TERM": "dumb"}
+    env = subprocess_env(AUDIBLE_TRACKER_DATABASE_URL=database_url, TERM="dumb")
     command = Path(sys.executable).with_name("audible-tracker")
     process = subprocess.Popen(
         [str(command), "review"], stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True
@@ -273,3 +274,27 @@ def test_on_a_terminal_one_key_decides_without_enter(synced, database_url):
     assert [
         m["book_id"] for m in _rows(synced, "SELECT * FROM audible_book_mappings WHERE asin = :a", a=HOBBIT)
     ] == [5]
+
+
+def test_a_database_refusal_is_one_line_and_the_review_goes_on(synced, monkeypatch, capsys):
+    with synced.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE FUNCTION refuse_new_books() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'the tracker app is importing, try again later'; END $$"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_new_books BEFORE INSERT ON books "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_new_books()"
+            )
+        )
+    code, out = _review(monkeypatch, capsys, "s\nc\ni\nq\n")
+    assert code == 0
+    [refusal] = [line for line in out.splitlines() if "not done:" in line]
+    assert "the tracker app is importing, try again later" in refusal and "Traceback" not in out
+    assert "Reviewed: 0 linked, 0 created, 1 ignored, 1 skipped, 0 left" in out
+    assert _rows(synced, "SELECT resolution FROM audible_conflicts WHERE asin = :a", a=FOURTH_WING) == [
+        {"resolution": "ignored"}
+    ]
