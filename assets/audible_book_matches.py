@@ -1,57 +1,68 @@
 """Stage 2: decide, for each unmapped Audible title, which tracker book it is."""
 
-import hashlib
-from functools import lru_cache
-from pathlib import Path
-
 import dagster as dg
+import sqlalchemy as sa
 
-from domain import matching, normalize
+from assets.metadata import as_metadata
 from domain.edition_guard import one_automatic_edition_per_book
 from domain.matching import BookIndex, MatchSettings, TrackerBook
-from domain.reports import count_by, markdown_table
-from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
-from resources.postgres import PostgresResource
+from domain.parallel_matching import match_all_parallel
+from domain.reports import count_by
+from domain.sync_reports import matches_report, matching_summary
+from domain.sync_results import (
+    LibrarySnapshot,
+    MatchResults,
+    MatchSelection,
+    decision_records,
+    match_fingerprint,
+    matcher_digest,
+    still_to_match,
+    unmapped_open_questions,
+)
+from resources.postgres_resource import PostgresResource
 from resources.queries import books as books_sql
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import mappings as mappings_sql
 from resources.queries import match_memo
+from resources.sync_log import SyncLogResource
 
 
-@lru_cache(maxsize=8)
-def matcher_digest(settings: MatchSettings) -> str:
-    """Changes whenever the matcher could decide differently: its code or its settings."""
-    digest = hashlib.sha256(repr(settings).encode())
-    for module in (matching, normalize):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()[:16]
+def _select_titles(
+    conn: sa.Connection, snapshot: LibrarySnapshot, settings: MatchSettings, fingerprints: dict[str, str]
+) -> tuple[MatchSelection, str | None]:
+    """The titles to match now, and the basis their decisions are made on (None: nothing to match)."""
+    account = snapshot.account
+    selection = unmapped_open_questions(
+        snapshot.items,
+        fingerprints,
+        mappings_sql.mapped_asins(conn, account),
+        conflicts_sql.ignored_fingerprints(conn, account),
+    )
+    if not selection.open_questions:
+        return selection, None
+    # Decisions made against these same books by this same matcher still stand.
+    basis = f"{match_memo.books_digest(conn)}:{matcher_digest(settings)}"
+    return still_to_match(selection, fingerprints, match_memo.standing_decisions(conn, account, basis)), basis
 
 
-def decisions_to_rows(decisions, books_by_id, fingerprints) -> list[dict]:
-    """Decision records for the write stage, candidates named so people can read the conflict."""
-    rows = []
-    for decision in decisions:
-        row = decision.to_json()
-        row["book_id"] = decision.book_id
-        row["method"] = decision.method
-        row["reason"] = decision.reason
-        row["fingerprint"] = fingerprints[decision.asin]
-        row["candidates"] = [
-            {
-                "book_id": c.book_id,
-                "score": c.score,
-                "title": books_by_id[c.book_id].title,
-                "author": books_by_id[c.book_id].author,
-            }
-            for c in decision.candidates
-        ]
-        rows.append(row)
-    return rows
+def _one_automatic_edition_per_book(
+    postgres: PostgresResource, account: str, records: list[dict]
+) -> list[dict]:
+    """Links onto books another edition is already (or also) linked to become conflicts."""
+    linked_ids = {record["book_id"] for record in records if record["decision"] == "linked"}
+    if not linked_ids:
+        return records
+    with postgres.get_engine().connect() as conn:
+        already_linked = mappings_sql.linked_books(conn, account, linked_ids)
+    return one_automatic_edition_per_book(records, already_linked)
 
 
 @dg.asset(group_name="audible", kinds={"python"})
 def audible_book_matches(
-    context: dg.AssetExecutionContext, audible_library: LibrarySnapshot, postgres: PostgresResource
+    context: dg.AssetExecutionContext,
+    audible_library: LibrarySnapshot,
+    postgres: PostgresResource,
+    sync_log: SyncLogResource,
 ) -> dg.Output[MatchResults]:
     """Match decisions (linked / conflict / unmatched) for library titles without a mapping.
 
@@ -60,70 +71,31 @@ def audible_book_matches(
     until what they were matched on changes. A title left unmapped by an earlier
     sync is matched again only when it, the tracker's books or the matcher changed.
     """
-    account = audible_library.account
+    sync_log.hold(audible_library.sync_log_id)
     settings = MatchSettings()
     fingerprints = {item.asin: match_fingerprint(item) for item in audible_library.items}
     with postgres.get_engine().connect() as conn:
-        mapped = mappings_sql.mapped_asins(conn, account)
-        ignored = conflicts_sql.ignored_fingerprints(conn, account)
-        unmapped = [item for item in audible_library.items if item.asin not in mapped]
-        not_ignored = [item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin]]
-        # Decisions made against these same books by this same matcher still stand.
-        basis = f"{match_memo.books_digest(conn)}:{matcher_digest(settings)}" if not_ignored else None
-        standing = match_memo.standing_decisions(conn, account, basis) if basis else {}
-        to_match = [item for item in not_ignored if standing.get(item.asin) != fingerprints[item.asin]]
+        selection, basis = _select_titles(conn, audible_library, settings, fingerprints)
         # The books are read (and indexed) only when there is something to match.
-        books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if to_match else []
-    skipped_ignored = len(unmapped) - len(not_ignored)
-    decisions = BookIndex(books, settings).match_all(to_match) if to_match else []
-    books_by_id = {book.id: book for book in books}
-    rows = decisions_to_rows(decisions, books_by_id, fingerprints)
-    linked_ids = {row["book_id"] for row in rows if row["decision"] == "linked"}
-    if linked_ids:
-        with postgres.get_engine().connect() as conn:
-            already_linked = mappings_sql.linked_books(conn, account, linked_ids)
-        rows = one_automatic_edition_per_book(rows, already_linked)
-    counts = count_by(row["decision"] for row in rows)
-    titles = {item.asin: item.title for item in to_match}
-    context.log.info(
-        f"Matched {len(to_match)} unmapped titles against {len(books)} tracker books: "
-        + (", ".join(f"{n} {d}" for d, n in sorted(counts.items())) or "nothing to do")
+        books = [TrackerBook(*row) for row in books_sql.tracker_books(conn)] if selection.to_match else []
+    # A large batch is decided on every idle core; forked workers never touch the pooled connection.
+    decisions = (
+        match_all_parallel(BookIndex(books, settings), selection.to_match) if selection.to_match else []
     )
+    records = decision_records(decisions, {book.id: book for book in books}, fingerprints)
+    records = _one_automatic_edition_per_book(postgres, audible_library.account, records)
+    counts = count_by(record["decision"] for record in records)
+    context.log.info(matching_summary(len(selection.to_match), len(books), counts))
     results = MatchResults(
-        account=account,
-        decisions=tuple(rows),
-        already_mapped=len(audible_library.items) - len(unmapped),
-        ignored=skipped_ignored,
+        account=audible_library.account,
+        sync_log_id=audible_library.sync_log_id,
+        decisions=tuple(records),
+        already_mapped=len(audible_library.items) - len(selection.unmapped),
+        ignored=len(selection.unmapped) - len(selection.open_questions),
         books_in_tracker=len(books),
         counts=counts,
-        unchanged=len(not_ignored) - len(to_match),
+        unchanged=len(selection.open_questions) - len(selection.to_match),
         match_basis=basis,
     )
-    uncertain = [
-        {
-            "asin": r["asin"],
-            "title": titles[r["asin"]],
-            "decision": r["decision"],
-            "best": (
-                f"#{r['candidates'][0]['book_id']} {r['candidates'][0]['title']}" if r["candidates"] else ""
-            ),
-            "score": r["confidence"],
-            "reason": r["reason"],
-        }
-        for r in rows
-        if r["decision"] != "linked"
-    ]
-    return dg.Output(
-        results,
-        metadata={
-            "matched_now": dg.MetadataValue.int(len(rows)),
-            "linked": dg.MetadataValue.int(counts.get("linked", 0)),
-            "conflicts": dg.MetadataValue.int(counts.get("conflict", 0)),
-            "unmatched": dg.MetadataValue.int(counts.get("unmatched", 0)),
-            "already_mapped": dg.MetadataValue.int(results.already_mapped),
-            "ignored_by_a_person": dg.MetadataValue.int(skipped_ignored),
-            "unchanged_since_last_match": dg.MetadataValue.int(results.unchanged),
-            "tracker_books_read": dg.MetadataValue.int(len(books)),
-            "not_linked": dg.MetadataValue.md(markdown_table(uncertain)),
-        },
-    )
+    titles = {item.asin: item.title for item in selection.to_match}
+    return dg.Output(results, metadata=as_metadata(matches_report(results, titles)))

@@ -6,15 +6,17 @@ counters and the log row) commit together or not at all, under an advisory
 lock so that only one sync per account writes at a time.
 """
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import dagster as dg
 import sqlalchemy as sa
 
-from domain.reports import markdown_table
-from domain.sync_results import LibrarySnapshot, MatchResults
+from assets.metadata import as_metadata
+from domain.sync_reports import book_progress_report, mappings_report, writes_summary
+from domain.sync_results import LibrarySnapshot, MatchResults, SyncWrites
 from resources import notify, resolutions
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql
@@ -22,6 +24,7 @@ from resources.queries import match_memo
 from resources.queries import progress as progress_sql
 from resources.queries import staging as staging_sql
 from resources.queries import sync_logs as sync_logs_sql
+from resources.sync_log import SyncLogNotRunning, SyncLogResource
 
 
 class SyncRefused(dg.Failure):
@@ -44,6 +47,51 @@ def database_errors_reported(account: str):
         ) from None
 
 
+def _refuse_unless_writable(conn: sa.Connection, snapshot: LibrarySnapshot) -> None:
+    """Only a still-running sync, alone on its account and (unless forced) allowed, writes."""
+    account = snapshot.account
+    if sync_logs_sql.sync_log_status(conn, snapshot.sync_log_id) != "running":
+        raise SyncRefused(description=f"this run has no running sync log row for account {account!r}")
+    if not sync_logs_sql.try_lock_account(conn, account):
+        raise SyncRefused(
+            description=(
+                f"another sync of account {account!r} is writing right now; this run stopped "
+                "without writing anything. It will be picked up by the next scheduled sync."
+            )
+        )
+    if not snapshot.forced:
+        # Checked again under the lock: a run that started at the same time as
+        # another one must not write right after it.
+        permission = sync_logs_sql.can_sync(conn, account)
+        if not permission.can_sync:
+            raise SyncRefused(
+                description=f"sync of account {account!r} refused at write time: {permission.reason}"
+            )
+
+
+def _write(
+    conn: sa.Connection, snapshot: LibrarySnapshot, matches: MatchResults, warn: Callable[[str], None]
+) -> SyncWrites:
+    """Every write of the sync, in the caller's transaction, in the order written (keyword
+    arguments are evaluated in order); the log row is closed last."""
+    account = snapshot.account
+    staging_sql.stage_library(conn, snapshot.items)
+    staging_sql.stage_decisions(conn, matches.decisions)
+    match_memo.remember_decisions(conn, account, matches.match_basis)
+    writes = SyncWrites(
+        library_changes=library_snapshot_sql.upsert_library_items(conn, account),
+        new_mappings=mappings_sql.insert_automatic_mappings(conn, account),
+        conflicts_closed=conflicts_sql.close_conflicts_now_linked(conn, account),
+        conflicts_refreshed=conflicts_sql.refresh_open_conflicts(conn, account),
+        conflicts_opened=conflicts_sql.open_new_conflicts(conn, account),
+        # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
+        books_auto_added=len(resolutions.auto_add(conn, account, warn)),
+        progress=progress_sql.apply_progress(conn, account, snapshot.sync_log_id, snapshot.tracker),
+    )
+    sync_logs_sql.complete_sync_log(conn, snapshot.sync_log_id, account, writes.log_counts())
+    return writes
+
+
 @dg.multi_asset(
     group_name="audible",
     specs=[
@@ -56,6 +104,8 @@ def database_errors_reported(account: str):
                 "added here; uncertain matches open rows in audible_conflicts."
             ),
         ),
+        # Stored through the IO manager: its value, the sync's SyncWriteSummary (account, sync
+        # log id, what changed), is what the stats step reads.
         dg.AssetSpec(
             "tracker_book_progress",
             deps=["audible_book_mappings"],
@@ -64,7 +114,7 @@ def database_errors_reported(account: str):
                 "Progress, status (reading/finished), started_at and finished_at on the tracker's books, "
                 "from every enabled mapping whose Audible progress changed."
             ),
-        ),
+        ).with_io_manager_key("io_manager"),
         dg.AssetSpec(
             "audible_progress_history",
             deps=["tracker_book_progress"],
@@ -81,123 +131,36 @@ def audible_sync_writes(
     audible_library: LibrarySnapshot,
     audible_book_matches: MatchResults,
     postgres: PostgresResource,
+    sync_log: SyncLogResource,
 ):
-    account = audible_library.account
-    engine = postgres.get_engine()
-    with database_errors_reported(account), engine.begin() as conn:
-        log = sync_logs_sql.sync_log_for_run(conn, context.run_id)
-        if log is None or log.status != "running":
-            raise SyncRefused(description=f"this run has no running sync log row for account {account!r}")
-        if not sync_logs_sql.try_lock_account(conn, account):
-            raise SyncRefused(
-                description=(
-                    f"another sync of account {account!r} is writing right now; this run stopped "
-                    "without writing anything. It will be picked up by the next scheduled sync."
-                )
-            )
-        if not audible_library.forced:
-            # Checked again under the lock: a run that started at the same time as
-            # another one must not write right after it.
-            permission = sync_logs_sql.can_sync(conn, account)
-            if not permission.can_sync:
-                raise SyncRefused(
-                    description=f"sync of account {account!r} refused at write time: {permission.reason}"
-                )
-        staging_sql.stage_library(conn, audible_library.items)
-        staging_sql.stage_decisions(conn, audible_book_matches.decisions)
-        match_memo.remember_decisions(conn, account, audible_book_matches.match_basis)
-        library_changes = library_snapshot_sql.upsert_library_items(conn, account)
-        new_mappings = mappings_sql.insert_automatic_mappings(conn, account)
-        closed = conflicts_sql.close_conflicts_now_linked(conn, account)
-        refreshed = conflicts_sql.refresh_open_conflicts(conn, account)
-        opened = conflicts_sql.open_new_conflicts(conn, account)
-        # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
-        auto_added = resolutions.auto_add(conn, account, warn=context.log.warning)
-        progress = progress_sql.apply_progress(conn, account, log.id, audible_library.tracker)
-        finished = notify.completion_payloads(conn, account, progress["changes"])
-        sync_logs_sql.complete_sync_log(
-            conn,
-            log.id,
-            account,
-            {
-                "items_matched": len(new_mappings),
-                "mappings_created": len(new_mappings) + len(auto_added),
-                "conflicts_opened": len(opened),
-                "progress_updates": progress["books_updated"],
-                "books_auto_added": len(auto_added),
-            },
-        )
+    account, log_id = audible_library.account, audible_library.sync_log_id
+    try:
+        sync_log.hold(log_id)
+    except SyncLogNotRunning as error:
+        raise SyncRefused(
+            description=f"sync of account {account!r} stopped before writing: {error}"
+        ) from None
+    with database_errors_reported(account), postgres.get_engine().begin() as conn:
+        _refuse_unless_writable(conn, audible_library)
+        writes = _write(conn, audible_library, audible_book_matches, context.log.warning)
+        finished = notify.completion_payloads(conn, account, writes.progress_changes)
     # The log row is closed: this run no longer needs to prove it is alive.
-    sync_logs_sql.release_running_sync_log(context.run_id)
+    sync_log.finish(log_id)
 
+    context.log.info(writes_summary(account, writes))
     titles = {item.asin: item.title for item in audible_library.items}
-    context.log.info(
-        f"Account {account!r}: {len(new_mappings)} new mappings, {len(opened)} conflicts opened, "
-        f"{progress['books_updated']} books updated, {progress['history_rows']} history rows"
-    )
     yield dg.MaterializeResult(
         asset_key="audible_book_mappings",
-        metadata={
-            "account": account,
-            "sync_log_id": dg.MetadataValue.int(log.id),
-            "mappings_created": dg.MetadataValue.int(len(new_mappings)),
-            "conflicts_opened": dg.MetadataValue.int(len(opened)),
-            "conflicts_updated": dg.MetadataValue.int(refreshed),
-            "conflicts_closed_by_match": dg.MetadataValue.int(closed),
-            "books_auto_added": dg.MetadataValue.int(len(auto_added)),
-            "library_rows_changed": dg.MetadataValue.int(library_changes),
-            "new_mappings": dg.MetadataValue.md(
-                markdown_table(
-                    [
-                        {
-                            "asin": m["asin"],
-                            "title": titles.get(m["asin"]),
-                            "book_id": m["book_id"],
-                            "method": m["match_method"],
-                            "confidence": float(m["confidence"]),
-                        }
-                        for m in new_mappings
-                    ]
-                )
-            ),
-            "new_conflicts": dg.MetadataValue.md(
-                markdown_table(
-                    [
-                        {"conflict": c["id"], "asin": c["asin"], "title": c["title"], "reason": c["reason"]}
-                        for c in opened
-                    ]
-                )
-            ),
-        },
+        metadata=as_metadata(mappings_report(account, log_id, writes, titles)),
     )
-    changes = progress["changes"]
-    yield dg.MaterializeResult(
-        asset_key="tracker_book_progress",
-        metadata={
-            "books_updated": dg.MetadataValue.int(progress["books_updated"]),
-            "finished_now": dg.MetadataValue.int(
-                sum(1 for c in changes if c["is_finished"] and not c["was_finished"])
-            ),
-            "changes": dg.MetadataValue.md(
-                markdown_table(
-                    [
-                        {
-                            "book_id": c["book_id"],
-                            "title": c["title"],
-                            "from": None if c["old_percent"] is None else float(c["old_percent"]),
-                            "to": float(c["new_percent"]),
-                            "finished": c["is_finished"],
-                        }
-                        for c in changes
-                    ]
-                )
-            ),
-        },
+    yield dg.Output(
+        writes.summary(account, log_id),
+        output_name="tracker_book_progress",
+        metadata=as_metadata(book_progress_report(writes)),
     )
-    if progress["history_rows"]:
+    if writes.history_rows:
         yield dg.MaterializeResult(
-            asset_key="audible_progress_history",
-            metadata={"rows_appended": dg.MetadataValue.int(progress["history_rows"])},
+            asset_key="audible_progress_history", metadata={"rows_appended": writes.history_rows}
         )
     # Completions, after the commit: an event per finished book to hang a notification on,
     # and the optional webhook (off unless AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL is set; never fails the sync).

@@ -1,9 +1,9 @@
 """Stage 6b: listening analytics for people, as charts and tables in asset metadata.
 
 The three charts drawn from the progress history are not part of the sync run:
-they are drawn in a run of their own, launched by Dagster's declarative
-automation whenever a sync appended history (sensor
-``audible_listening_charts_automation``), or by the ``audible_charts`` job.
+they are drawn by the ``audible_charts`` job, in a run of its own, which the
+sensor ``audible_listening_charts_automation`` launches whenever a sync appended
+history.
 Drawing them took as long as the rest of a sync that moved progress (importing
 pandas and matplotlib in a fresh run process, then the renders), and a chart
 that fails to draw must not fail the sync that wrote the data.
@@ -17,12 +17,11 @@ pandas alone would add a third of a second to each.
 import dagster as dg
 
 from domain.reports import markdown_table
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import analytics as q
 
-# Drawn from the progress history, and only when it changed: the automation condition
-# requests them once audible_progress_history has been materialized since their last
-# drawing (a sync that appended no history does not materialize it).
+# Drawn from the progress history, and only when it changed: the sensor launches them
+# once rows were appended to it since their last drawing.
 _DEPS = ["audible_progress_history"]
 _KINDS = {"postgres", "pandas"}
 
@@ -73,7 +72,7 @@ def _audible_books_finished_per_month(postgres: PostgresResource, account: str) 
 
 def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -> dict:
     """Hours listened per week (UTC, weeks start on Monday): runtime × the change in percent complete
-    between syncs. A title's first record counts as listened before tracking began."""
+    between syncs. What was listened before a title's first sync is counted apart, not drawn in a week."""
     from domain import charts
     from domain import listening_analytics as la
 
@@ -88,15 +87,7 @@ def _audible_hours_listened_per_week(postgres: PostgresResource, account: str) -
         "weeks": dg.MetadataValue.int(len(weekly)),
         "titles_without_runtime": dg.MetadataValue.int(la.titles_without_runtime(rows)),
         "chart": dg.MetadataValue.md(
-            charts.stacked_bar_chart(
-                list(weekly["week"]),
-                {
-                    "tracked": weekly["hours_tracked"],
-                    "before tracking": weekly["hours_before_tracking"],
-                },
-                "hours",
-                "hours listened per week",
-            )
+            charts.hours_per_week_chart(list(weekly["week"]), list(weekly["hours_tracked"]), before)
         ),
         "per_week": dg.MetadataValue.md(markdown_table(weekly.iloc[::-1].to_dict("records"), limit=26)),
     }
@@ -125,7 +116,6 @@ class ListeningChartsConfig(dg.Config):
             deps=_DEPS,
             kinds=_KINDS,
             description=" ".join(chart.__doc__.split()),
-            automation_condition=dg.AutomationCondition.eager(),
         )
         for key, chart in _HISTORY_CHARTS.items()
     ],

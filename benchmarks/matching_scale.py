@@ -2,6 +2,7 @@
 
     python benchmarks/matching_scale.py                    # both standard sizes
     python benchmarks/matching_scale.py --items 5000 --books 50000
+    python benchmarks/matching_scale.py --mix common_words      # another data mix (benchmarks/synthetic.py)
 
 Prints the index build time, the matching time and rate, the decision mix and
 the peak resident memory of the process (Linux: ru_maxrss).
@@ -20,13 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.synthetic import generate  # noqa: E402
+from benchmarks.synthetic import MIX_NAMES, generate  # noqa: E402
 from domain.library_items import parse_library  # noqa: E402
 from domain.matching import BookIndex, TrackerBook  # noqa: E402
 
 
-def run(items: int, books: int, seed: int = 7) -> dict:
-    library_raw, books_raw = generate(items, books, seed)
+def run(items: int, books: int, seed: int = 7, mix: str = "baseline") -> dict:
+    library_raw, books_raw = generate(items, books, seed, mix)
     library = parse_library(library_raw).items
     tracker = [TrackerBook(b["id"], b["title"], b.get("author"), b.get("isbn")) for b in books_raw]
     started = time.perf_counter()
@@ -63,13 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, help="library items (default: run 1k x 10k and 10k x 100k)")
     parser.add_argument("--books", type=int, help="tracker books")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mix", default="baseline", choices=MIX_NAMES, help="data mix (default baseline)")
     args = parser.parse_args(argv)
     if args.items or args.books:
         sizes = [(args.items or 1000, args.books or 10 * (args.items or 1000))]
     else:
         sizes = [(1_000, 10_000), (10_000, 100_000)]
     for items, books in sizes:
-        report(run(items, books, args.seed))
+        report(run(items, books, args.seed, args.mix))
     return 0
 
 

@@ -4,9 +4,14 @@
     .venv/bin/python benchmarks/sync_scale.py --items 1000 --books 10000
     .venv/bin/python benchmarks/sync_scale.py --curve 1000,10000,50000 # books = 10 x items
     .venv/bin/python benchmarks/sync_scale.py --json                   # one JSON document on stdout
+    .venv/bin/python benchmarks/sync_scale.py --mix all                # every data mix, then a summary
+    .venv/bin/python benchmarks/sync_scale.py --curve-books 10000,100000,250000,500000 --mix all
+    .venv/bin/python benchmarks/sync_scale.py --mix all --output benchmarks/results/run.json
 
-Generates deterministic synthetic data (benchmarks/synthetic.py: ~30 % ISBN
-matches, ~50 % fuzzy, ~20 % absent), loads the tracker books into a fresh
+Generates deterministic synthetic data (benchmarks/synthetic.py; the `baseline`
+mix is ~30 % ISBN matches, ~50 % fuzzy, ~20 % absent, and `--mix` picks other
+distributions of title length, series, shared words, author forms, ISBNs and
+absent titles), loads the tracker books into a fresh
 embedded PostgreSQL (a temporary AUDIBLE_TRACKER_HOME) and runs the real
 `audible_sync` job (execute_in_process with the filesystem IO manager, as
 `dagster job execute` uses) once per scenario, each in a fresh process so that
@@ -21,6 +26,12 @@ seed-style baseline (one fuzzy candidate query per title, row-by-row writes)
 runs on a subset of the items against all the books, and is extrapolated
 linearly to the whole library. Finally it times `dagster job execute` on the
 unchanged library and reports the share of start-up in its wall time.
+
+`--curve-books` measures the matcher alone (index build, then deciding every item)
+at several tracker sizes for a fixed library, each size in a fresh process, to
+show how the time per item grows with the tracker. Every figure carries the
+machine's load average when it was taken: on a shared machine, compare minima
+over `--repeat` runs.
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import MIX_NAMES  # noqa: E402
 
 ACCOUNT = "default"  # the account a sync from a library file uses
 BASELINE_ACCOUNT = "seed_style"
@@ -125,6 +138,31 @@ class StatementCounter:
 def note(message: str) -> None:
     """Progress on stderr, so that --json output stays clean."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: what else the machine was doing meanwhile."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # not on every platform
+        return None
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its finished children (user + system).
+
+    On a shared machine the wall time depends on what else runs; the CPU time
+    much less, so both are reported.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def children_peak_rss_mb() -> float:
+    """The largest peak RSS among this process's finished children (forked matching workers)."""
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
 
 
 def peak_rss_mb() -> float:
@@ -224,6 +262,7 @@ def run_sync_once(
     os.makedirs(os.path.join(storage_dir, "instance"), exist_ok=True)
     instance = dg.DagsterInstance.local_temp(os.path.join(storage_dir, "instance"))
     counter = StatementCounter().attach(engine)
+    cpu_started = cpu_seconds()
     started = time.perf_counter()
     try:
         result = job.execute_in_process(
@@ -233,15 +272,18 @@ def run_sync_once(
         )
     finally:
         wall = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_started
         counter.detach()
     steps = step_durations(instance, result.run_id)
     instance.dispose()
     return {
         "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
         "statements": counter.total,
         "pings": counter.pings,
         "statements_by_kind": dict(sorted(counter.by_kind.items())),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "workers_peak_rss_mb": round(children_peak_rss_mb(), 1),
         "steps_s": steps,
     }
 
@@ -489,11 +531,116 @@ def _import_time(env: dict[str, str]) -> float:
         return float("nan")
 
 
+# --- the matcher alone at several tracker sizes -------------------------------------------
+
+
+def match_once(items: int, books: int, seed: int, mix: str, processes: int = 1) -> dict[str, Any]:
+    """Index ``books`` tracker books, then decide ``items`` library items; figures for each part."""
+    from benchmarks.synthetic import generate
+    from domain.library_items import parse_library
+    from domain.matching import BookIndex, TrackerBook
+
+    library_raw, books_raw = generate(items, books, seed, mix)
+    library = parse_library(library_raw).items
+    tracker = [TrackerBook(b["id"], b["title"], b.get("author"), b.get("isbn")) for b in books_raw]
+    del library_raw, books_raw
+    load = load_average()
+    cpu_started = cpu_seconds()
+    started = time.perf_counter()
+    index = BookIndex(tracker)
+    built = time.perf_counter()
+    cpu_built = cpu_seconds()
+    if processes > 1:
+        from domain.parallel_matching import match_all_parallel
+
+        decisions = match_all_parallel(index, library, processes=processes, min_items=0)
+    else:
+        decisions = index.match_all(library)
+    done = time.perf_counter()
+    cpu_done = cpu_seconds()
+    counts: dict[str, int] = {}
+    for decision in decisions:
+        counts[decision.decision] = counts.get(decision.decision, 0) + 1
+    return {
+        "items": len(library),
+        "books": len(tracker),
+        "mix": mix,
+        "processes": processes,
+        "index_s": round(built - started, 3),
+        "match_s": round(done - built, 3),
+        "match_ms_per_item": round((done - built) / max(len(library), 1) * 1000, 4),
+        "index_us_per_book": round((built - started) / max(len(tracker), 1) * 1e6, 2),
+        "index_cpu_s": round(cpu_built - cpu_started, 3),
+        "match_cpu_s": round(cpu_done - cpu_built, 3),
+        "match_cpu_ms_per_item": round((cpu_done - cpu_built) / max(len(library), 1) * 1000, 4),
+        "decisions": counts,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "workers_peak_rss_mb": round(children_peak_rss_mb(), 1),
+        "load_before": load,
+    }
+
+
+def match_in_subprocess(items: int, books: int, seed: int, mix: str, processes: int) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--match-worker",
+        *("--items", str(items), "--books", str(books), "--seed", str(seed)),
+        *("--mix", mix, "--processes", str(processes)),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_child_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"matching worker failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_books_curve(
+    items: int, book_sizes: list[int], *, seed: int, mix: str, processes: list[int]
+) -> list[dict[str, Any]]:
+    points = []
+    for books in book_sizes:
+        for count in processes:
+            note(f"matcher curve ({mix}): {items} items x {books} books, {count} process(es)")
+            points.append(match_in_subprocess(items, books, seed, mix, count))
+    return points
+
+
+def print_curve(points: list[dict[str, Any]]) -> None:
+    if not points:
+        return
+    print(f"\nmatcher alone, {points[0]['items']:,} library items, mix {points[0]['mix']}")
+    print(
+        f"{'books':>8} {'procs':>5} {'index s':>8} {'us/book':>8} {'match s':>8} {'ms/item':>8} "
+        f"{'vs 100k':>7} {'CPU ms/item':>11} {'vs 100k':>7} {'RSS MB':>7}  load"
+    )
+    wall_ref = {p["processes"]: p["match_ms_per_item"] for p in points if p["books"] == 100_000}
+    cpu_ref = {p["processes"]: p["match_cpu_ms_per_item"] for p in points if p["books"] == 100_000}
+
+    def ratio(value: float, reference: dict[int, float], processes: int) -> str:
+        return f"{value / reference[processes]:.2f}x" if reference.get(processes) else "-"
+
+    for p in points:
+        print(
+            f"{p['books']:>8,} {p['processes']:>5} {p['index_s']:>8.2f} {p['index_us_per_book']:>8.1f} "
+            f"{p['match_s']:>8.2f} {p['match_ms_per_item']:>8.3f} "
+            f"{ratio(p['match_ms_per_item'], wall_ref, p['processes']):>7} {p['match_cpu_ms_per_item']:>11.3f} "
+            f"{ratio(p['match_cpu_ms_per_item'], cpu_ref, p['processes']):>7} {p['peak_rss_mb']:>7.0f}  "
+            f"{p['load_before']}"
+        )
+
+
 # --- one size, all scenarios -------------------------------------------------------------
 
 
 def run_size(
-    items: int, books: int, *, seed: int, baseline_items: int, cli: bool, keep: bool
+    items: int,
+    books: int,
+    *,
+    seed: int,
+    baseline_items: int,
+    cli: bool,
+    keep: bool,
+    mix: str = "baseline",
 ) -> dict[str, Any]:
     import sqlalchemy as sa
 
@@ -503,11 +650,11 @@ def run_size(
     work = Path(tempfile.mkdtemp(prefix="at-bench-"))
     home = work / "home"
     home.mkdir()
-    report: dict[str, Any] = {"items": items, "books": books, "seed": seed, "scenarios": {}}
+    report: dict[str, Any] = {"items": items, "books": books, "seed": seed, "mix": mix, "scenarios": {}}
     try:
-        note(f"{items} x {books}: generating and loading data")
+        note(f"{items} x {books} ({mix}): generating and loading data")
         t0 = time.perf_counter()
-        library, tracker = generate(items, books, seed)
+        library, tracker = generate(items, books, seed, mix)
         report["generate_s"] = round(time.perf_counter() - t0, 2)
         url = sqlalchemy_url(embedded_database_url(home))
         engine = get_engine(url)  # migrates the fresh database
@@ -527,9 +674,11 @@ def run_size(
             ("resync_1pct_progress", changed_file),
         ]
         for name, path in scenarios:
-            note(f"{items} x {books}: {name}")
+            note(f"{items} x {books} ({mix}): {name}")
             marks = table_marks(engine)
+            load = load_average()
             figures = run_in_subprocess(url, path, work / "dagster")
+            figures["load_before"] = load
             figures["rows"] = writes_since(engine, marks)
             report["scenarios"][name] = figures
 
@@ -592,7 +741,7 @@ TARGETS = {
 
 def print_report(report: dict[str, Any]) -> None:
     print(
-        f"\n{report['items']:,} library items x {report['books']:,} tracker books "
+        f"\n{report['items']:,} library items x {report['books']:,} tracker books, mix {report['mix']} "
         f"(generated in {report['generate_s']} s, books loaded in {report['load_books_s']} s)"
     )
     print(
@@ -609,6 +758,10 @@ def print_report(report: dict[str, Any]) -> None:
             f"{s['pings']:>5} {s['peak_rss_mb']:>7.0f}  {rows or 'none'}"
         )
         print(f"{'':<22} steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["steps_s"].items()))
+        print(
+            f"{'':<22} CPU {s.get('cpu_s', float('nan')):.2f} s, matching workers' peak RSS "
+            f"{s.get('workers_peak_rss_mb', 0):.0f} MB, load average before: {s.get('load_before')}"
+        )
     charts = report.get("charts_after_sync")
     if charts:
         print(
@@ -634,6 +787,60 @@ def print_report(report: dict[str, Any]) -> None:
         )
 
 
+MATCH_STEP = "audible_book_matches"
+
+
+def summarize(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per mix, the fastest of the repeated runs for each figure (and the load it ran under)."""
+    by_mix: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        by_mix.setdefault(report["mix"], []).append(report)
+    rows = []
+    for mix, runs in by_mix.items():
+        first = min(runs, key=lambda r: r["scenarios"]["first_sync"]["wall_s"])["scenarios"]["first_sync"]
+        unchanged = min(runs, key=lambda r: r["scenarios"]["resync_unchanged"]["wall_s"])["scenarios"][
+            "resync_unchanged"
+        ]
+        matching = min(r["scenarios"]["first_sync"]["steps_s"].get(MATCH_STEP, float("nan")) for r in runs)
+        rows.append(
+            {
+                "mix": mix,
+                "runs": len(runs),
+                "first_sync_s": first["wall_s"],
+                "first_sync_cpu_s": min(
+                    r["scenarios"]["first_sync"].get("cpu_s", float("nan")) for r in runs
+                ),
+                "first_sync_load": first.get("load_before"),
+                "matching_step_s": matching,
+                "resync_unchanged_s": unchanged["wall_s"],
+                "resync_unchanged_rows": sum(
+                    unchanged["rows"][t]["inserted"] + unchanged["rows"][t]["updated"]
+                    for t in NO_WRITE_TABLES
+                ),
+                "resync_unchanged_statements": unchanged["statements"],
+                "peak_rss_mb": max(r["scenarios"]["first_sync"]["peak_rss_mb"] for r in runs),
+                "resync_peak_rss_mb": max(r["scenarios"]["resync_unchanged"]["peak_rss_mb"] for r in runs),
+                "outcome": runs[0].get("outcome", {}),
+            }
+        )
+    return rows
+
+
+def print_summary(rows: list[dict[str, Any]], items: int, books: int) -> None:
+    print(f"\nsummary, {items:,} x {books:,} (fastest of the runs per figure)")
+    print(
+        f"{'mix':<14} {'runs':>4} {'first s':>8} {'CPU s':>6} {'match s':>8} {'RSS MB':>7} {'unchanged s':>11} "
+        f"{'rows':>4} {'stmts':>5} {'RSS MB':>7}  load at first sync"
+    )
+    for r in rows:
+        print(
+            f"{r['mix']:<14} {r['runs']:>4} {r['first_sync_s']:>8.2f} {r['first_sync_cpu_s']:>6.2f} "
+            f"{r['matching_step_s']:>8.2f} "
+            f"{r['peak_rss_mb']:>7.0f} {r['resync_unchanged_s']:>11.2f} {r['resync_unchanged_rows']:>4} "
+            f"{r['resync_unchanged_statements']:>5} {r['resync_peak_rss_mb']:>7.0f}  {r['first_sync_load']}"
+        )
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -653,6 +860,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--mix",
+        default="baseline",
+        help=f"data mix: one of {', '.join(MIX_NAMES)}, several comma-separated, or 'all'",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per size and mix (the summary keeps minima)"
+    )
+    parser.add_argument(
+        "--curve-books",
+        help="comma-separated tracker sizes: time the matcher alone on --items library items at each "
+        "(instead of the sync scenarios)",
+    )
+    parser.add_argument(
+        "--processes",
+        default="1",
+        help="with --curve-books: comma-separated process counts to match with (1 = single process)",
+    )
+    parser.add_argument("--output", type=Path, help="also write the JSON document to this file")
+    parser.add_argument(
         "--baseline-items",
         type=int,
         default=300,
@@ -667,33 +893,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--library-file", help=argparse.SUPPRESS)
     parser.add_argument("--storage-dir", help=argparse.SUPPRESS)
     parser.add_argument("--job", default="audible_sync", help=argparse.SUPPRESS)
+    parser.add_argument("--match-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
+    mixes = list(MIX_NAMES) if args.mix == "all" else args.mix.split(",")
+    unknown = [m for m in mixes if m not in MIX_NAMES]
+    if unknown:
+        parser.error(f"unknown mix {', '.join(unknown)}; choose from {', '.join(MIX_NAMES)} or 'all'")
+    if args.match_worker:
+        print(json.dumps(match_once(args.items, args.books, args.seed, mixes[0], int(args.processes))))
+        return 0
 
-    sizes = (
-        [(int(n), 10 * int(n)) for n in args.curve.split(",")]
-        if args.curve
-        else [(args.items, args.books or 10 * args.items)]
-    )
-    reports = []
-    for items, books in sizes:
-        report = run_size(
-            items,
-            books,
-            seed=args.seed,
-            baseline_items=args.baseline_items,
-            cli=not args.no_cli,
-            keep=args.keep,
-        )
-        reports.append(report)
-        if not args.json:
-            print_report(report)
-            sys.stdout.flush()
-    if args.json:
-        print(json.dumps({"machine": machine(), "runs": reports}, indent=2, default=str))
+    document: dict[str, Any] = {"machine": machine(), "load_at_start": load_average()}
+    if args.curve_books:
+        book_sizes = [int(n) for n in args.curve_books.split(",")]
+        processes = [int(n) for n in args.processes.split(",")]
+        curves = []
+        for _ in range(args.repeat):
+            for mix in mixes:
+                points = run_books_curve(args.items, book_sizes, seed=args.seed, mix=mix, processes=processes)
+                curves.append(points)
+                if not args.json:
+                    print_curve(points)
+                    sys.stdout.flush()
+        document["matcher_curves"] = curves
     else:
-        m = machine()
+        sizes = (
+            [(int(n), 10 * int(n)) for n in args.curve.split(",")]
+            if args.curve
+            else [(args.items, args.books or 10 * args.items)]
+        )
+        reports = []
+        for items, books in sizes:
+            for _ in range(args.repeat):
+                for mix in mixes:
+                    report = run_size(
+                        items,
+                        books,
+                        seed=args.seed,
+                        baseline_items=args.baseline_items,
+                        cli=not args.no_cli,
+                        keep=args.keep,
+                        mix=mix,
+                    )
+                    reports.append(report)
+                    if not args.json:
+                        print_report(report)
+                        sys.stdout.flush()
+            summary = summarize([r for r in reports if (r["items"], r["books"]) == (items, books)])
+            document.setdefault("summaries", []).append({"items": items, "books": books, "mixes": summary})
+            if not args.json:
+                print_summary(summary, items, books)
+        document["runs"] = reports
+    document["load_at_end"] = load_average()
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    if args.json:
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        m = document["machine"]
         print(f"\nmachine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['date']}")
     return 0
 

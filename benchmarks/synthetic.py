@@ -7,11 +7,20 @@ Book 3"), titles shared by different authors, "Last, First" authors, ISBN-10
 and ISBN-13 with hyphens. Of the library items about 30% carry the ISBN of
 their tracker book, 50% only a noisy title/author, 20% are absent from the
 tracker.
+
+That is the ``baseline`` mix. ``generate(..., mix=NAME)`` draws another one from
+MIXES (``long_titles``, ``series_heavy``, ``common_words``), each varying title
+length, the share of series volumes, how many words titles share, the author
+name forms ("Last, First", initials, several authors), the share of ISBNs and
+the share of titles absent from the tracker, so that the matcher's speed is
+measured on data it was not tuned on.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
+from dataclasses import dataclass
 
 ADJECTIVES = (
     "silent hidden broken golden crimson last first burning frozen lost secret silver iron wild dark bright "
@@ -116,8 +125,16 @@ def _typo(rng: random.Random, text: str) -> str:
     )
 
 
-def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
-    """(library items, tracker books): deterministic for a given (items, books, seed)."""
+def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tuple[list[dict], list[dict]]:
+    """(library items, tracker books): deterministic for a given (items, books, seed, mix).
+
+    ``mix`` names one of MIXES; ``baseline`` is the original distribution described
+    at the top of this module, kept exactly so earlier figures stay comparable.
+    """
+    if mix != "baseline":
+        if mix not in MIXES:
+            raise ValueError(f"unknown mix {mix!r}; known: {', '.join(MIX_NAMES)}")
+        return _generate_mix(items, books, seed, MIXES[mix])
     rng = random.Random(seed)
     tracker: list[dict] = []
     meta: list[dict] = []  # what the library side needs to know about each tracker book
@@ -214,5 +231,302 @@ def generate(items: int, books: int, seed: int = 7) -> tuple[list[dict], list[di
             first, last = _person(rng)
             item["title"] = _title(rng)
             item["authors"] = f"{first} {last}"
+        library.append(item)
+    return library, tracker
+
+
+# --- other mixes ------------------------------------------------------------------------
+#
+# Each mix draws its title words from one Zipf-like law over a ranked vocabulary: the
+# common words first (so a steeper law shares more words between titles), then the
+# adjectives, nouns and places above, then a long tail of coined words standing for
+# names ("Karamazov") that make a title distinctive.
+
+COMMON_WORDS = (
+    "life world history story love war time man woman house day night book art science secret power "
+    "girl boy little great last new guide home family mother father city death light dark game end "
+    "way mind body people road water heart king blood gold year summer murder case mystery letters "
+    "children stories age body truth lady god american english lives dead good old three memory"
+).split()
+SYLLABLES = (
+    "ka ra mo zo vel an th is or en dri mar co li sa to ne bel gar ul fen quor ix ash tal win ber on "
+    "ly su pe dra mi ko na ve ri sto lan cha"
+).split()
+LONG_SUBTITLE_OPENINGS = (
+    "A History of",
+    "The Untold Story of",
+    "How",
+    "Why",
+    "The Science of",
+    "A Guide to",
+    "Inside",
+    "The Rise and Fall of",
+    "Lessons from",
+    "",
+)
+AUTHOR_FORMS = ("first_last", "last_first", "initials", "several", "none")
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How one synthetic library and tracker are drawn (every share is of 1)."""
+
+    description: str
+    title_words: tuple[int, int]  # words in a title, fewest and most
+    zipf: float  # exponent of the word-frequency law: higher shares more words between titles
+    coined_words: int  # size of the long tail of rare words
+    subtitle_share: float  # books with a subtitle
+    long_subtitles: bool  # subtitles of their own words rather than "A Novel"
+    series_share: float  # draws that open a series rather than a single book
+    series_volumes: tuple[int, int]  # volumes in a series, fewest and most
+    shared_title_share: float  # single books reusing an earlier title under another author
+    author_forms: tuple[float, ...]  # weights of AUTHOR_FORMS in the tracker
+    book_isbn_share: float  # tracker books with an ISBN stored
+    item_isbn_share: float  # library items carrying an ISBN
+    absent_share: float  # library items whose book is not in the tracker
+    sibling_share: float  # of the absent ones, another volume of a series the tracker has
+    noise_share: float  # present items whose Audible title is spelt differently
+
+
+MIXES: dict[str, Mix] = {
+    "long_titles": Mix(
+        description="non-fiction shapes: 4-12 word titles, long subtitles, several authors, 15 % ISBNs, 25 % absent",
+        title_words=(4, 12),
+        zipf=1.0,
+        coined_words=3000,
+        subtitle_share=0.6,
+        long_subtitles=True,
+        series_share=0.03,
+        series_volumes=(2, 4),
+        shared_title_share=0.05,
+        author_forms=(0.3, 0.3, 0.15, 0.2, 0.05),
+        book_isbn_share=0.6,
+        item_isbn_share=0.15,
+        absent_share=0.25,
+        sibling_share=0.1,
+        noise_share=0.5,
+    ),
+    "series_heavy": Mix(
+        description="half the books in series of 3-20 volumes, 1-3 word titles, 'Last, First' and initials, "
+        "5 % ISBNs, 15 % absent (most of them other volumes)",
+        title_words=(1, 3),
+        zipf=0.9,
+        coined_words=20000,
+        subtitle_share=0.1,
+        long_subtitles=False,
+        series_share=0.08,
+        series_volumes=(3, 20),
+        shared_title_share=0.1,
+        author_forms=(0.25, 0.5, 0.2, 0.0, 0.05),
+        book_isbn_share=0.5,
+        item_isbn_share=0.05,
+        absent_share=0.15,
+        sibling_share=0.6,
+        noise_share=0.5,
+    ),
+    "common_words": Mix(
+        description="2-5 words from a small vocabulary (most titles share words), several authors, "
+        "no ISBNs, 40 % absent",
+        title_words=(2, 5),
+        zipf=1.2,
+        coined_words=500,
+        subtitle_share=0.3,
+        long_subtitles=False,
+        series_share=0.05,
+        series_volumes=(2, 6),
+        shared_title_share=0.15,
+        author_forms=(0.4, 0.2, 0.0, 0.3, 0.1),
+        book_isbn_share=0.0,
+        item_isbn_share=0.0,
+        absent_share=0.4,
+        sibling_share=0.2,
+        noise_share=0.6,
+    ),
+}
+MIX_NAMES = ("baseline", *MIXES)
+
+
+class _Words:
+    """Title words drawn from the mix's Zipf-like law over the ranked vocabulary."""
+
+    def __init__(self, rng: random.Random, mix: Mix):
+        coined: dict[str, None] = {}
+        while len(coined) < mix.coined_words:
+            word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randrange(2, 4)))
+            coined[word] = None
+        self.vocabulary = [*COMMON_WORDS, *ADJECTIVES, *NOUNS, *(p.lower() for p in PLACES), *coined]
+        self.cum_weights = list(
+            itertools.accumulate(1.0 / (rank + 2) ** mix.zipf for rank in range(len(self.vocabulary)))
+        )
+        self.rng = rng
+        self.mix = mix
+
+    def title(self, low: int | None = None, high: int | None = None) -> str:
+        low = low or self.mix.title_words[0]
+        high = high or self.mix.title_words[1]
+        count = self.rng.randint(low, high)
+        words: list[str] = []
+        while len(words) < count:
+            # Repeats are redrawn: a title seldom says the same word twice.
+            word = self.rng.choices(self.vocabulary, cum_weights=self.cum_weights)[0]
+            if word not in words:
+                words.append(word)
+        if count >= 3 and self.rng.random() < 0.5:
+            words.insert(self.rng.randrange(1, count), self.rng.choice(("of", "and", "of the", "in the")))
+        if self.rng.random() < 0.35:
+            words.insert(0, "The")
+        return " ".join(w if w in ("of", "and", "of the", "in the") else w.title() for w in words)
+
+    def subtitle(self) -> str:
+        if not self.mix.long_subtitles:
+            return self.rng.choice(SUBTITLES)
+        opening = self.rng.choice(LONG_SUBTITLE_OPENINGS)
+        return f"{opening} {self.title(3, 8)}".strip()
+
+
+@dataclass
+class _Author:
+    """One book's authors, as the tracker stores them and as Audible lists them."""
+
+    tracker: str | None
+    audible: str
+
+
+def _author(rng: random.Random, mix: Mix) -> _Author:
+    form = rng.choices(AUTHOR_FORMS, weights=mix.author_forms)[0]
+    first, last = _person(rng)
+    if form == "first_last":
+        return _Author(f"{first} {last}", f"{first} {last}")
+    if form == "last_first":
+        return _Author(f"{last}, {first}", f"{first} {last}")
+    if form == "initials":
+        initials = f"{first[0]}. {rng.choice(FIRST_NAMES)[0]}."
+        tracker = f"{last}, {initials}" if rng.random() < 0.5 else f"{initials.replace(' ', '')} {last}"
+        return _Author(tracker, f"{initials} {last}")
+    if form == "several":
+        people = [(first, last)] + [_person(rng) for _ in range(rng.randrange(1, 3))]
+        joiner = " & " if rng.random() < 0.5 else ", "
+        tracker = joiner.join(f"{f} {la}" for f, la in people)
+        # Audible lists every author; some trackers keep only the first.
+        return _Author(
+            tracker if rng.random() < 0.8 else f"{first} {last}", ", ".join(f"{f} {la}" for f, la in people)
+        )
+    return _Author(None, f"{first} {last}")
+
+
+def _series_title_shape(rng: random.Random, title: str, series: str, volume: int) -> str:
+    shape = rng.randrange(4)
+    if shape == 0:
+        return f"{title} ({series}, #{volume})"
+    if shape == 1:
+        return f"{series}, Book {volume}: {title}"
+    if shape == 2:
+        return f"{title} ({series} Book {volume})"
+    return title
+
+
+def _noisy(rng: random.Random, title: str) -> str:
+    noise = rng.random()
+    if noise < 0.3:
+        return title + " (Unabridged)"
+    if noise < 0.45:
+        return title.replace("The ", "", 1)
+    if noise < 0.7:
+        return _typo(rng, title)
+    return title.upper() if noise < 0.8 else title.lower()
+
+
+def _asin(rng: random.Random, used: set[str]) -> str:
+    while True:
+        asin = "B0" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+        if asin not in used:
+            used.add(asin)
+            return asin
+
+
+def _series_item(rng: random.Random, item: dict, series: str, volume: int) -> None:
+    item["subtitle"] = (
+        f"{series}, Book {volume}"
+        if rng.random() < 0.5 or volume > len(ORDINALS)
+        else f"Book {ORDINALS[volume - 1]} of {series}"
+    )
+    item["series_title"] = series
+    item["series_sequence"] = str(volume)
+
+
+def _generate_mix(items: int, books: int, seed: int, mix: Mix) -> tuple[list[dict], list[dict]]:
+    rng = random.Random(seed)
+    words = _Words(rng, mix)
+    tracker: list[dict] = []
+    meta: list[dict] = []
+    titles_seen: list[str] = []
+    series_seen: list[dict] = []
+    while len(tracker) < books:
+        author = _author(rng, mix)
+        if rng.random() < mix.series_share:
+            series = {"name": words.title(1, 3), "author": author, "volumes": 0}
+            series_seen.append(series)
+            for volume in range(1, rng.randint(*mix.series_volumes) + 1):
+                if len(tracker) >= books:
+                    break
+                title = words.title()
+                series["volumes"] = volume
+                tracker.append({"title": _series_title_shape(rng, title, series["name"], volume)})
+                meta.append({"title": title, "author": author, "series": series["name"], "volume": volume})
+            continue
+        if titles_seen and rng.random() < mix.shared_title_share:
+            title = rng.choice(titles_seen)
+        else:
+            title = words.title()
+            titles_seen.append(title)
+        subtitle = words.subtitle() if rng.random() < mix.subtitle_share else None
+        shown = f"{title}: {subtitle}" if subtitle and rng.random() < 0.6 else title
+        tracker.append({"title": shown})
+        meta.append({"title": title, "author": author, "subtitle": subtitle})
+    for index, (book, info) in enumerate(zip(tracker, meta, strict=True)):
+        book["id"] = index + 1
+        book["author"] = info["author"].tracker
+        info["isbn13"] = _isbn13(rng)
+        if rng.random() < mix.book_isbn_share:
+            book["isbn"] = info["isbn13"] if rng.random() < 0.5 else _isbn10(info["isbn13"])
+        else:
+            book["isbn"] = None
+
+    library: list[dict] = []
+    used: set[str] = set()
+    for _ in range(items):
+        percent = round(rng.random() * 100, 1)
+        item: dict = {
+            "asin": _asin(rng, used),
+            "narrators": rng.choice(NARRATORS),
+            "percent_complete": percent,
+            "is_finished": percent > 97,
+            "runtime_length_min": rng.randrange(90, 2400),
+        }
+        if rng.random() >= mix.absent_share and tracker:
+            info = meta[rng.randrange(len(tracker))]
+            title = info["title"]
+            item["title"] = _noisy(rng, title) if rng.random() < mix.noise_share else title
+            item["authors"] = info["author"].audible
+            if info.get("series"):
+                _series_item(rng, item, info["series"], info["volume"])
+            elif info.get("subtitle"):
+                item["subtitle"] = info["subtitle"]
+            isbn13 = info["isbn13"]
+        elif series_seen and rng.random() < mix.sibling_share:
+            # A later volume of a series the tracker holds: same author, same series, new title.
+            series = rng.choice(series_seen)
+            item["title"] = words.title()
+            item["authors"] = series["author"].audible
+            _series_item(rng, item, series["name"], series["volumes"] + rng.randint(1, 3))
+            isbn13 = _isbn13(rng)
+        else:
+            item["title"] = words.title()
+            item["authors"] = _author(rng, mix).audible
+            if rng.random() < mix.subtitle_share:
+                item["subtitle"] = words.subtitle()
+            isbn13 = _isbn13(rng)
+        if rng.random() < mix.item_isbn_share:
+            item["isbn"] = isbn13 if rng.random() < 0.5 else _isbn10(isbn13)
         library.append(item)
     return library, tracker

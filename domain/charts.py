@@ -68,6 +68,7 @@ def progress_chart(progress: pd.DataFrame, alt: str = "progress over time") -> s
     if max(len(points) for _, points in books) == 1:
         latest = progress.sort_values("percent", kind="stable")
         axes.barh([_short(str(t)) for t in latest["title"]], latest["percent"], color=_COLORS[0])
+        axes.set_ylim(*_room_for(len(latest)))
         axes.set_xlim(0, 100)
         axes.set_xlabel("% complete (one sync so far)")
         axes.tick_params(axis="y", labelsize=7)
@@ -95,17 +96,24 @@ def progress_chart(progress: pd.DataFrame, alt: str = "progress over time") -> s
     return _markdown_image(figure, alt)
 
 
-def stacked_bar_chart(
+# A chart with few bars keeps this many bar-widths of room, so one bar is a bar, not a wall.
+MIN_BAR_SLOTS = 8
+
+
+def _room_for(count: int) -> tuple[float, float]:
+    """Axis limits around ``count`` bars at positions 0…count-1, never narrower than MIN_BAR_SLOTS."""
+    pad = max(0.0, (MIN_BAR_SLOTS - count) / 2)
+    return -0.5 - pad, count - 0.5 + pad
+
+
+def stacked_bar_figure(
     labels: Sequence[str],
     series: Mapping[str, Sequence[float]],
     ylabel: str,
-    alt: str,
     colors: Sequence[str] = _COLORS,
     integer: bool = False,
-) -> str:
-    """Bars per label, one stacked segment per series (in the order given)."""
-    if not len(labels):
-        return f"_No data yet for {alt}._"
+):
+    """The figure of ``stacked_bar_chart``: bars per label, one stacked segment per series."""
     from matplotlib.ticker import MaxNLocator
 
     figure, axes = _figure()
@@ -117,6 +125,7 @@ def stacked_bar_chart(
         values = [float(v) for v in values]
         axes.bar(positions, values, bottom=bottom, label=name, color=colors[index % len(colors)])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.set_xlim(*_room_for(len(labels)))
     # At most about 12 labels, counted back from the newest so the last bar is always labelled.
     step = max(1, -(-len(labels) // 12))
     ticks = list(positions)[::-1][::step][::-1]
@@ -124,5 +133,33 @@ def stacked_bar_chart(
     axes.set_ylabel(ylabel)
     axes.grid(axis="y", alpha=0.3)
     if len(series) > 1:
-        axes.legend(fontsize=8, frameon=False)
-    return _markdown_image(figure, alt)
+        # Above the plot, in one row: inside it, the legend covered the tallest bars.
+        axes.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=len(series))
+    return figure
+
+
+def stacked_bar_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    ylabel: str,
+    alt: str,
+    colors: Sequence[str] = _COLORS,
+    integer: bool = False,
+) -> str:
+    """Bars per label, one stacked segment per series (in the order given)."""
+    if not len(labels):
+        return f"_No data yet for {alt}._"
+    return _markdown_image(stacked_bar_figure(labels, series, ylabel, colors, integer), alt)
+
+
+def hours_per_week_chart(weeks: Sequence[str], tracked: Sequence[float], before_tracking: float) -> str:
+    """Hours listened per tracked week. Hours listened before tracking began are not a week's
+    listening (they are everything up to the first sync), so they are named, not drawn."""
+    before = (
+        f"; {before_tracking:,.1f} h listened before tracking began are not drawn" if before_tracking else ""
+    )
+    if not any(float(hours) for hours in tracked):
+        return f"_No listening tracked yet: hours appear from the second sync that sees progress{before}._"
+    return stacked_bar_chart(
+        list(weeks), {"hours listened": tracked}, "hours", f"hours listened per week{before}"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,14 +54,10 @@ class LibraryItem:
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The library item shape of the design (the export's keys), nulls kept."""
+        """The item as an export record (the audible-cli export's keys), nulls kept."""
         data = asdict(self)
         data.pop("extra")
         return data
-
-    @property
-    def author_list(self) -> list[str]:
-        return [a.strip() for a in (self.authors or "").split(",") if a.strip()]
 
 
 def _clean_text(value: Any, record: str, field_name: str, *, required: bool = False) -> str | None:
@@ -123,28 +119,42 @@ def record_label(raw: Any, index: int, line: int | None = None) -> str:
     return where
 
 
+def _parse_asin(value: Any, record: str) -> str:
+    asin = (_clean_text(value, record, "asin", required=True) or "").upper()
+    if not ASIN_PATTERN.match(asin):
+        raise LibraryItemError(record, "asin", f"must be 10 letters or digits, got {asin[:20]!r}")
+    return asin
+
+
+def _parse_percent(value: Any, record: str) -> float:
+    percent = _parse_number(value, record, "percent_complete")
+    if percent is None:
+        return 0.0
+    if not 0.0 <= percent <= 100.0:
+        raise LibraryItemError(record, "percent_complete", f"must be between 0 and 100, got {percent:g}")
+    return percent
+
+
+def _parse_runtime(value: Any, record: str) -> float | None:
+    runtime = _parse_number(value, record, "runtime_length_min")
+    if runtime is not None and not 0 <= runtime <= 100_000:
+        raise LibraryItemError(
+            record, "runtime_length_min", f"must be between 0 and 100000 minutes, got {runtime:g}"
+        )
+    return runtime
+
+
 def parse_library_item(raw: Any, index: int = 0, line: int | None = None) -> LibraryItem:
     """Validate one record of the export shape; raise LibraryItemError naming the field."""
     record = record_label(raw, index, line)
     if not isinstance(raw, Mapping):
         raise LibraryItemError(record, "(record)", f"must be an object, got {type(raw).__name__}")
-    asin = _clean_text(raw.get("asin"), record, "asin", required=True)
-    asin = asin.upper()
-    if not ASIN_PATTERN.match(asin):
-        raise LibraryItemError(record, "asin", f"must be 10 letters or digits, got {asin[:20]!r}")
+    asin = _parse_asin(raw.get("asin"), record)
     # An empty title is kept: the matcher reports such an item as unmatched
     # rather than the whole library failing on it.
     title = _clean_text(raw.get("title"), record, "title") or ""
-    percent = _parse_number(raw.get("percent_complete"), record, "percent_complete")
-    if percent is None:
-        percent = 0.0
-    if not 0.0 <= percent <= 100.0:
-        raise LibraryItemError(record, "percent_complete", f"must be between 0 and 100, got {percent:g}")
-    runtime = _parse_number(raw.get("runtime_length_min"), record, "runtime_length_min")
-    if runtime is not None and not 0 <= runtime <= 100_000:
-        raise LibraryItemError(
-            record, "runtime_length_min", f"must be between 0 and 100000 minutes, got {runtime:g}"
-        )
+    percent = _parse_percent(raw.get("percent_complete"), record)
+    runtime = _parse_runtime(raw.get("runtime_length_min"), record)
     sequence = raw.get("series_sequence")
     if isinstance(sequence, float) and sequence.is_integer():
         sequence = int(sequence)
@@ -213,7 +223,3 @@ def parse_library(payload: Any) -> ParsedLibrary:
             f"none of the {len(payload)} library records could be read; first problem: {rejected[0]}"
         )
     return ParsedLibrary(tuple(items), tuple(rejected))
-
-
-def iter_dicts(items: Iterable[LibraryItem]) -> Iterable[dict[str, Any]]:
-    return (item.to_dict() for item in items)

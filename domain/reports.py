@@ -8,6 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+
+class Markdown(str):
+    """Text to show as Markdown (a table, a list) among the plain values of a report."""
+
+
 # How many rows a Markdown table in asset metadata shows; the rest is counted.
 MAX_TABLE_ROWS = 25
 
@@ -36,3 +41,19 @@ def count_by(values: Iterable[str]) -> dict[str, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return counts
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 conflict', '2 conflicts', '0 conflicts': a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def decision_counts(counts: Mapping[str, int]) -> str:
+    """'27 linked, 2 conflicts, 1 unmatched' for match decision counts, in that order."""
+    order = ("linked", "conflict", "unmatched")
+    parts = [
+        counted(counts[name], "conflict") if name == "conflict" else f"{counts[name]:,} {name}"
+        for name in (*order, *sorted(set(counts) - set(order)))
+        if counts.get(name)
+    ]
+    return ", ".join(parts)

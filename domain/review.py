@@ -14,10 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from domain.library_items import LibraryItem
-from domain.matching import CONFLICT, LINKED, BookIndex, TrackerBook
 from domain.new_books import NewBook
 from domain.normalize import clean_words, fold, normalize_isbn
 from domain.reports import markdown_table
@@ -67,7 +64,7 @@ def _blank(value: str | None) -> str | None:
 
 
 def validate_book_data(book_data: Mapping[str, Any]) -> NewBook:
-    """book_data of a create_new resolution, as in the seed: title, author, isbn, status."""
+    """book_data of a create_new resolution: title, author, isbn, status (the books table's columns)."""
     unknown = sorted(set(book_data) - {"title", "author", "isbn", "status"})
     if unknown:
         raise ReviewError(
@@ -166,23 +163,6 @@ def decisions_from_config(decisions: Sequence[Mapping[str, Any]]) -> list[Planne
     return planned
 
 
-def choose_account(requested: str | None, accounts: Sequence[str], syncable: Sequence[str]) -> str:
-    """The account a job acts on, defaulted like the sync: the named one, else the only real one."""
-    if requested:
-        if requested not in accounts:
-            known = ", ".join(accounts) or "none yet"
-            raise ReviewError(f"no Audible account {requested!r} (accounts: {known})")
-        return requested
-    if len(syncable) == 1:
-        return syncable[0]
-    if not syncable and len(accounts) == 1:
-        return accounts[0]
-    if not accounts:
-        raise ReviewError("no Audible account has synced yet; run the audible_sync job first")
-    choices = list(syncable) or list(accounts)
-    raise ReviewError(f"several Audible accounts ({', '.join(choices)}); choose one with account: NAME")
-
-
 def clean_asin(asin: str) -> str:
     """An ASIN as a person typed it, in the upper case Audible and the library use."""
     value = (asin or "").strip().upper()
@@ -259,6 +239,9 @@ def candidate_why(item: Mapping[str, Any], title: str | None, author: str | None
     The engine is asked about the book alone, so the answer is about this candidate and not
     about its rivals (never "ambiguous").
     """
+    # Imported here: the matcher's numpy and rapidfuzz are not needed to list or decide conflicts.
+    from domain.matching import CONFLICT, LINKED, BookIndex, TrackerBook
+
     decision = BookIndex([TrackerBook(0, title or "", author)]).match(_library_item(item))
     if decision.decision == LINKED:
         return decision.reason.split(" '", 1)[0]
@@ -281,6 +264,8 @@ def rank_search_results(
     text: str, rows: Iterable[Mapping[str, Any]], limit: int = MAX_CHOICES
 ) -> list[dict[str, Any]]:
     """Tracker books found by a search, best first, with a 0..1 score of title+author against the words."""
+    from rapidfuzz import fuzz
+
     query = _comparable(text)
     scored = []
     for row in rows:

@@ -10,7 +10,7 @@ per setting); `resources.queries.settings` reads and writes them.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -104,10 +104,6 @@ class SettingError(ValueError):
         self.key = key
 
 
-class AccountChoiceError(LookupError):
-    """No account, or no single account, to apply settings to."""
-
-
 def canonical_key(name: str) -> str:
     """The setting called ``name`` (dashes and case are forgiven); SettingError if there is none."""
     key = name.strip().lower().replace("-", "_")
@@ -196,31 +192,6 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise SettingError(", ".join(p.key for p in problems), "; ".join(str(p) for p in problems))
     return accepted
-
-
-def choose_account(requested: str | None, configured: Sequence[str], real: Sequence[str], demo: str) -> str:
-    """The account to read or change: the one asked for, else the only real one, else the demo.
-
-    ``configured`` are all rows of audible_config, ``real`` those not backed by the demo.
-    """
-    hint = (
-        "run a sync first (dagster job execute -m pipelines.definitions -j audible_sync) "
-        "or connect one with `audible-tracker auth login`"
-    )
-    if requested:
-        if requested in configured:
-            return requested
-        known = f"; configured accounts: {', '.join(configured)}" if configured else ""
-        raise AccountChoiceError(f"no Audible account named {requested!r} is configured{known}; {hint}")
-    if len(real) == 1:
-        return real[0]
-    if len(real) > 1:
-        raise AccountChoiceError(
-            f"several Audible accounts are configured ({', '.join(real)}); choose one with --account NAME"
-        )
-    if demo in configured:
-        return demo
-    raise AccountChoiceError(f"no Audible account is configured yet; {hint}")
 
 
 def format_value(value: Any) -> str:

@@ -1,5 +1,7 @@
-"""What one lineage stage hands to the next: the fetched library and the match decisions.
+"""What one lineage stage hands to the next: the fetched library, the match decisions, what was written.
 
+Each carries the account and the sync log id, so no step has to look its sync
+up by run id or keep it in a global: any executor gives the same result.
 Plain dataclasses, no Dagster or database import.
 """
 
@@ -7,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from domain import matching, normalize
 from domain.library_items import LibraryItem
+from domain.matching import MatchDecision, MatchSettings, TrackerBook
 from domain.tracker_profile import TrackerProfile
 
 
@@ -21,6 +27,7 @@ class LibrarySnapshot:
     """The fetched library of one account, as the audible_library asset hands it on."""
 
     account: str
+    sync_log_id: int
     source: str
     items: tuple[LibraryItem, ...]
     rejected: tuple[str, ...] = ()
@@ -35,6 +42,7 @@ class MatchResults:
     """Decisions for the library items that had no mapping yet."""
 
     account: str
+    sync_log_id: int
     decisions: tuple[dict[str, Any], ...]
     already_mapped: int = 0
     ignored: int = 0
@@ -44,6 +52,67 @@ class MatchResults:
     unchanged: int = 0
     # What these decisions were made on (books digest : matcher digest); None when nothing was matched.
     match_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncWriteSummary:
+    """What the write step hands to the stats step: whose sync it wrote, and what changed."""
+
+    account: str
+    sync_log_id: int
+    mappings_created: int = 0
+    conflicts_opened: int = 0
+    progress_updates: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.mappings_created or self.conflicts_opened or self.progress_updates)
+
+
+@dataclass(frozen=True)
+class SyncWrites:
+    """What the write step wrote in its one transaction, rows as the queries returned them."""
+
+    library_changes: int
+    new_mappings: Sequence[Mapping[str, Any]]
+    conflicts_closed: int
+    conflicts_refreshed: int
+    conflicts_opened: Sequence[Mapping[str, Any]]
+    # apply_progress's result: books_updated, history_rows and the per-book changes.
+    progress: Mapping[str, Any]
+    # Unmapped titles the sync added as tracker books (auto_add_min_progress).
+    books_auto_added: int = 0
+
+    @property
+    def books_updated(self) -> int:
+        return self.progress["books_updated"]
+
+    @property
+    def history_rows(self) -> int:
+        return self.progress["history_rows"]
+
+    @property
+    def progress_changes(self) -> Sequence[Mapping[str, Any]]:
+        return self.progress["changes"]
+
+    def log_counts(self) -> dict[str, int]:
+        """The counts the sync log row keeps."""
+        return {
+            "items_matched": len(self.new_mappings),
+            "mappings_created": len(self.new_mappings) + self.books_auto_added,
+            "conflicts_opened": len(self.conflicts_opened),
+            "progress_updates": self.books_updated,
+            "books_auto_added": self.books_auto_added,
+        }
+
+    def summary(self, account: str, sync_log_id: int) -> SyncWriteSummary:
+        return SyncWriteSummary(
+            account=account,
+            sync_log_id=sync_log_id,
+            mappings_created=len(self.new_mappings) + self.books_auto_added,
+            conflicts_opened=len(self.conflicts_opened),
+            progress_updates=self.books_updated,
+        )
 
 
 def collapsed_library_refusal(account: str, source: str, titles: int, stored_titles: int) -> str | None:
@@ -59,7 +128,8 @@ def collapsed_library_refusal(account: str, source: str, titles: int, stored_tit
     return (
         f"Library of account {account!r} ({source}) {shrunk}{before}: refused, as a cut-short export or "
         "fetch would empty the library snapshot. Nothing was changed. If the library really is this "
-        "small, sync once with accept_smaller_library: true (or force: true) in the audible_library config."
+        "small, sync once with accept_smaller_library: true (or force: true) in the audible_library config, "
+        "or `audible-tracker sync --force`."
     )
 
 
@@ -68,6 +138,74 @@ def match_fingerprint(item: LibraryItem) -> str:
     progress moves every hour and must not reopen a question a person already answered."""
     basis = [item.title, item.subtitle, item.authors, item.series_title, item.series_sequence, item.isbn]
     return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def matcher_digest(settings: MatchSettings) -> str:
+    """Changes whenever the matcher could decide differently: its code or its settings."""
+    digest = hashlib.sha256(repr(settings).encode())
+    for module in (matching, normalize):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def decision_records(
+    decisions: Iterable[MatchDecision],
+    books_by_id: Mapping[Any, TrackerBook],
+    fingerprints: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Decision records for the write stage, candidates named so people can read the conflict."""
+    records = []
+    for decision in decisions:
+        record = decision.to_json()
+        record["book_id"] = decision.book_id
+        record["method"] = decision.method
+        record["reason"] = decision.reason
+        record["fingerprint"] = fingerprints[decision.asin]
+        record["candidates"] = [
+            {
+                "book_id": c.book_id,
+                "score": c.score,
+                "title": books_by_id[c.book_id].title,
+                "author": books_by_id[c.book_id].author,
+            }
+            for c in decision.candidates
+        ]
+        records.append(record)
+    return records
+
+
+@dataclass(frozen=True)
+class MatchSelection:
+    """Which library titles the match step decides now, and why the others are left alone."""
+
+    unmapped: tuple[LibraryItem, ...]
+    # Unmapped and not ignored by a person with this same fingerprint.
+    open_questions: tuple[LibraryItem, ...]
+    to_match: tuple[LibraryItem, ...] = ()
+
+
+def unmapped_open_questions(
+    items: Sequence[LibraryItem],
+    fingerprints: Mapping[str, str],
+    mapped: Iterable[str],
+    ignored: Mapping[str, str],
+) -> MatchSelection:
+    """Titles without a mapping, and of those the ones a person has not ignored as they are now."""
+    mapped = set(mapped)
+    unmapped = tuple(item for item in items if item.asin not in mapped)
+    open_questions = tuple(item for item in unmapped if ignored.get(item.asin) != fingerprints[item.asin])
+    return MatchSelection(unmapped=unmapped, open_questions=open_questions)
+
+
+def still_to_match(
+    selection: MatchSelection, fingerprints: Mapping[str, str], standing: Mapping[str, str]
+) -> MatchSelection:
+    """Drop the titles whose earlier decision stands (same title data, same books, same matcher)."""
+    to_match = tuple(
+        item for item in selection.open_questions if standing.get(item.asin) != fingerprints[item.asin]
+    )
+    return MatchSelection(selection.unmapped, selection.open_questions, to_match)
 
 
 # A sync that changed nothing redraws the sync activity chart only when the drawing

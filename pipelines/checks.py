@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 
 from domain.review import review_summary
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import conflicts as cq
 
 CONFLICTS_CHECK = "unresolved_conflicts"

@@ -27,111 +27,152 @@ from typing import Any
 
 import dagster as dg
 import sqlalchemy as sa
+from pydantic import ConfigDict
 
+from domain.accounts import NAME_IN_JOB_CONFIG, AccountChoiceError
 from domain.reports import count_by, markdown_table
 from domain.review import (
     BATCH_JOB,
     ReviewError,
-    choose_account,
     clean_asin,
     decisions_from_config,
     resolution_from_config,
 )
 from pipelines.checks import conflicts_check_evaluation
 from resources import resolutions
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import conflicts as cq
 from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql
 from resources.queries import progress as progress_sql
 
+# Launchpad descriptions come from the docstring under each field.
+_DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
+
 
 class BookData(dg.Config):
-    """A tracker book to create, as in the seed's books table (leave it out to make the book from the
-    Audible title: its title without edition tags, its authors, ISBN, status from progress)."""
+    """A tracker book to create: the books table's columns. Leave book_data out to make the book from
+    the Audible title (its title without edition tags, its authors, ISBN, status from progress)."""
+
+    model_config = _DOCUMENTED
 
     title: str
+    """The book's title, as the tracker should show it (required, not empty)."""
     author: str | None = None
+    """Author(s), "First Last", several joined by ", " (optional)."""
     isbn: str | None = None
+    """ISBN-10 or ISBN-13, hyphens and spaces allowed (optional)."""
     status: str = "to_read"
     """to_read, reading, finished or dnf (progress from Audible is applied right after)."""
 
 
 class ResolveConflictConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     conflict_id: int
     """The conflict to resolve (the conflict_id column of the unresolved_conflicts check)."""
     book_id: int | None = None
-    """Link the title to this existing tracker book."""
+    """Link the title to this existing tracker book (an id of the books table)."""
     create_new: bool = False
     """Create a new tracker book (from book_data, else from the Audible title) and link the title to it."""
     book_data: BookData | None = None
+    """The book to create when create_new is true."""
     ignore: bool = False
     """Leave the title unmapped; it comes back only if its Audible title/authors/series/ISBN change."""
     resolved_by: str | None = None
-    """Who decided (default: the run's user, else the operating-system user)."""
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class ConflictDecision(dg.Config):
     """One entry of resolve_audible_conflicts: conflict_id and one of book_id, create_new, ignore."""
 
+    model_config = _DOCUMENTED
+
     conflict_id: int
+    """The conflict to decide (the conflict_id column of the unresolved_conflicts check)."""
     book_id: int | None = None
+    """Link the title to this existing tracker book (an id of the books table)."""
     create_new: bool = False
+    """Create a new tracker book (from book_data, else from the Audible title) and link the title to it."""
     book_data: BookData | None = None
+    """The book to create when create_new is true (optional)."""
     ignore: bool = False
+    """Leave the title unmapped; it comes back only if its Audible title/authors/series/ISBN change."""
 
 
 class ResolveConflictsConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     decisions: list[ConflictDecision]
     """Applied all or nothing: one bad entry (named by its position) and nothing changes."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class AddBooksConfig(dg.Config):
     """Which unmatched titles become tracker books: all, or the ASINs listed; min_progress narrows either."""
 
+    model_config = _DOCUMENTED
+
     all: bool = False
     """Every unmapped title without an open conflict and not ignored."""
     asins: list[str] = []
+    """These titles (10 letters or digits, any case); a title in a conflict is then added too."""
     min_progress: float | None = None
     """Only titles listened to at least this percent (0-100); finished titles always qualify."""
     dry_run: bool = False
     """List what would be created, write nothing."""
     account: str | None = None
+    """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class LinkBookConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
-    """An ASIN from the account's last synced library."""
+    """An ASIN from the account's last synced library: 10 letters or digits, any case."""
     book_id: int | None = None
+    """The existing tracker book to link it to (an id of the books table)."""
     create_new: bool = False
     """Create a new tracker book from book_data and link the ASIN to it (for titles absent from the tracker)."""
     book_data: BookData | None = None
+    """The book to create when create_new is true."""
     account: str | None = None
     """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class UnlinkBookConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
+    """The ASIN whose mapping(s) to remove: 10 letters or digits, any case."""
     book_id: int | None = None
     """Remove only the mapping to this book (default: every mapping of the ASIN)."""
     rematch: bool = False
     """Let the next sync match the title again. By default an unlinked title stays unmapped until its
     Audible title/authors/series/ISBN change, so the sync does not link back what was just removed."""
     account: str | None = None
+    """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
 
 class MappingSyncConfig(dg.Config):
+    model_config = _DOCUMENTED
+
     asin: str
+    """The mapped ASIN: 10 letters or digits, any case."""
     enabled: bool
     """true: progress of this title goes to the book again (applied at once); false: the book is left alone."""
     book_id: int | None = None
     """Needed when the ASIN is mapped to several books (a shared account)."""
     account: str | None = None
+    """Audible account; empty means the only configured one."""
 
 
 def _refuse(message: str) -> dg.Failure:
@@ -160,7 +201,10 @@ def _book_data(config_book: BookData | None) -> dict[str, Any] | None:
 
 
 def _account(conn, requested: str | None) -> str:
-    return choose_account(requested, accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn))
+    try:
+        return accounts_sql.resolve_account(conn, requested, how_to_name=NAME_IN_JOB_CONFIG)
+    except AccountChoiceError as error:
+        raise ReviewError(str(error)) from None
 
 
 def _report(

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import sync_logs as sync_logs_sql
 
 

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from domain.accounts import DEFAULT_ACCOUNT, DEMO_ACCOUNT
+from domain.accounts import accounts_to_schedule
 from pipelines.jobs import audible_sync_job
 from resources.library_source import LibrarySourceResource
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
 from resources.queries import sync_logs as sync_logs_sql
 
@@ -24,16 +24,13 @@ def audible_sync_hourly(
     context: dg.ScheduleEvaluationContext, postgres: PostgresResource, library_source: LibrarySourceResource
 ):
     with postgres.get_engine().connect() as conn:
-        accounts = accounts_sql.all_accounts(conn)
-        if not accounts:
-            # Nothing stored yet: the first run creates the account it syncs.
-            accounts = [DEFAULT_ACCOUNT if library_source.library_file else DEMO_ACCOUNT]
-            permissions = {a: None for a in accounts}
-        else:
-            permissions = {a: sync_logs_sql.can_sync(conn, a) for a in accounts}
+        permissions = {a: sync_logs_sql.can_sync(conn, a) for a in accounts_sql.account_sources(conn)}
+    # Nothing stored yet: the first run creates the account it syncs.
+    accounts = accounts_to_schedule(list(permissions), bool(library_source.library_file))
     tick = context.scheduled_execution_time
     requests, skipped = [], []
-    for account, permission in permissions.items():
+    for account in accounts:
+        permission = permissions.get(account)
         if permission is not None and not permission.can_sync:
             skipped.append(f"{account}: {permission.reason}")
             continue

@@ -4,8 +4,9 @@ import dagster as dg
 
 from domain.review import conflicts_state
 from pipelines.checks import conflicts_check_evaluation
-from pipelines.jobs import LISTENING_CHARTS
-from resources.postgres import PostgresResource
+from pipelines.jobs import audible_charts_job
+from resources.postgres_resource import PostgresResource
+from resources.queries import analytics as analytics_sql
 from resources.queries import conflicts as cq
 
 
@@ -31,13 +32,25 @@ def audible_conflicts_sensor(context: dg.SensorEvaluationContext, postgres: Post
     )
 
 
-# Declarative automation for the listening charts, on by default (Dagster's own default
-# sensor for automation conditions starts stopped): after a sync that appended history,
-# the next evaluation requests a run that draws them.
-audible_listening_charts_automation = dg.AutomationConditionSensorDefinition(
-    "audible_listening_charts_automation",
-    target=LISTENING_CHARTS,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(
+    name="audible_listening_charts_automation",
+    job=audible_charts_job,
     minimum_interval_seconds=60,
-    description="Draws the listening charts in a run of their own after a sync appended progress history.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Launches the audible_charts job when progress history was appended since the charts were last "
+        "requested, including by syncs that ran before this Dagster instance started."
+    ),
 )
+def audible_listening_charts_automation(context: dg.SensorEvaluationContext, postgres: PostgresResource):
+    # The cursor is the newest history row the charts were requested for. Read from the database,
+    # not from this instance's events: a sync run elsewhere (another instance, a temporary one)
+    # appends history this instance never saw materialized.
+    with postgres.get_engine().connect() as conn:
+        latest = analytics_sql.latest_history_id(conn)
+    if latest is None:
+        return dg.SkipReason("no progress history yet: nothing to draw")
+    if context.cursor and latest <= int(context.cursor):
+        return dg.SkipReason("no progress history appended since the charts were last drawn")
+    context.update_cursor(str(latest))
+    return dg.RunRequest(run_key=f"progress-history-{latest}")

@@ -7,35 +7,45 @@ the setting named and changes nothing.
 """
 
 import dagster as dg
+from pydantic import Field
 
+from domain.accounts import NAME_IN_JOB_CONFIG, AccountChoiceError
 from domain.reports import markdown_table
 from domain.settings import (
     NOTIFY_WEBHOOK_ENV,
     SETTINGS,
-    AccountChoiceError,
     SettingError,
     describe_changes,
 )
-from resources.postgres import PostgresResource
+from resources.postgres_resource import PostgresResource
+from resources.queries import accounts as accounts_sql
 from resources.queries import settings as q
 
 
+def _setting(key: str):
+    """A settings field whose Launchpad description is the CLI's: what it does and what it accepts."""
+    setting = SETTINGS[key]
+    return Field(
+        default=None,
+        description=f"{setting.help[0].upper()}{setting.help[1:]}: {setting.allowed}. "
+        "Empty leaves it as it is.",
+    )
+
+
 class AudibleSettingsConfig(dg.Config):
-    account: str | None = None
-    """Audible account to change; empty means the only configured one (or the demo)."""
-    enabled: bool | None = None
-    """false pauses syncing (scheduled and manual), true resumes it."""
-    min_interval_minutes: int | None = None
-    """Minutes that must pass between two syncs: 1 to 10,080."""
-    daily_limit: int | None = None
-    """Syncs allowed per day: 1 to 10,000."""
-    timezone: str | None = None
-    """IANA time zone whose midnight resets the daily counter, e.g. Europe/Berlin."""
-    log_retention_days: int | None = None
-    """Days sync logs are kept: 1 to 3,650."""
-    auto_add_min_progress: int | None = None
-    """Each sync adds unmatched titles listened to at least this percent (1 to 100) as tracker books;
-    0 turns it off (the default)."""
+    account: str | None = Field(
+        default=None,
+        description="Audible account to change; empty means the only configured one.",
+    )
+    enabled: bool | None = _setting("enabled")
+    min_interval_minutes: int | None = _setting("min_interval_minutes")
+    daily_limit: int | None = _setting("daily_limit")
+    timezone: str | None = _setting("timezone")
+    log_retention_days: int | None = _setting("log_retention_days")
+    auto_add_min_progress: int | None = Field(
+        default=None,
+        description=_setting("auto_add_min_progress").description + " Off is 0 here.",
+    )
 
 
 @dg.op(out=dg.Out(dict, description="The account's settings after the change."))
@@ -47,7 +57,7 @@ def apply_audible_settings(
     engine = postgres.get_engine()
     try:
         with engine.begin() as conn:
-            account = q.resolve_account(conn, config.account)
+            account = accounts_sql.resolve_account(conn, config.account, how_to_name=NAME_IN_JOB_CONFIG)
             before, after = q.update_settings(conn, account, changes)
         with engine.connect() as conn:
             status = q.sync_status(conn, account)

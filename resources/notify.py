@@ -26,9 +26,9 @@ import httpx
 import sqlalchemy as sa
 
 from domain.review import completions
+from domain.settings import NOTIFY_WEBHOOK_ENV
 from resources.queries import books as books_sql
 
-NOTIFY_WEBHOOK_ENV = "AUDIBLE_TRACKER_NOTIFY_WEBHOOK_URL"
 # Longest wait for one POST.
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 # Longest wait for all of one sync's POSTs together.

@@ -3,6 +3,11 @@
 With no URL configured the tracker lives in an embedded PostgreSQL (pgserver)
 under ``AUDIBLE_TRACKER_HOME``, started once per process and shared by every
 process that uses the same data directory.
+
+The Dagster resource itself, ``PostgresResource``, is defined in
+resources/postgres_resource.py and loaded from here on first use: the
+command-line tools that only need an engine (`audible-tracker status`, `config`,
+`tracker`, `auth status`) then start without importing Dagster.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import os
 import threading
 from pathlib import Path
 
-import dagster as dg
 import sqlalchemy as sa
 
 from resources.migrations import apply_migrations
@@ -87,24 +91,3 @@ def read_only_engine(url: str | None = None) -> sa.Engine:
 
 def is_embedded(url: str | None) -> bool:
     return not (url or os.environ.get(DATABASE_URL_ENV))
-
-
-class PostgresResource(dg.ConfigurableResource):
-    """The tracker's PostgreSQL database (books and the audible_* tables).
-
-    ``database_url`` unset means AUDIBLE_TRACKER_DATABASE_URL, read when the
-    engine is first needed, else the embedded database under
-    AUDIBLE_TRACKER_HOME. Give it as ``dg.EnvVar(...)``, never as a literal
-    URL: Dagster keeps a resource's literal config in every run's job snapshot
-    and shows it on the UI's Resources page, password included, whereas an
-    EnvVar is stored and shown by its name only.
-    """
-
-    database_url: str | None = None
-
-    def get_engine(self) -> sa.Engine:
-        return get_engine(self.database_url)
-
-    @property
-    def embedded(self) -> bool:
-        return is_embedded(self.database_url)

@@ -38,6 +38,17 @@ def _stored_blob(engine: sa.Engine) -> str:
         return accounts.get_account(conn, ACCOUNT).auth_encrypted
 
 
+def _tracker_and_account(engine: sa.Engine, blob: str) -> None:
+    with engine.begin() as conn:
+        accounts.store_auth(conn, ACCOUNT, "us", blob)
+        conn.execute(
+            sa.text("INSERT INTO books (id, title, author, status) VALUES (:id, :t, :a, 'to_read')"),
+            # Titles 1-4 once each; title 5 twice, so the sync must ask which one.
+            [{"id": n, "t": f"Title {n}", "a": f"Author {n % 7}"} for n in (1, 2, 3, 4, 5)]
+            + [{"id": 6, "t": "Title 5", "a": "Author 5"}],
+        )
+
+
 def test_after_rotate_key_a_sync_with_only_the_new_key_works_and_keeps_mappings_conflicts_and_logs(
     database_url, engine, monkeypatch, capsys
 ):
@@ -45,14 +56,7 @@ def test_after_rotate_key_a_sync_with_only_the_new_key_works_and_keeps_mappings_
     monkeypatch.setenv(DATABASE_URL_ENV, database_url)
     monkeypatch.setenv(ENCRYPTION_KEY_ENV, old_key)
     auth = fake_auth(signing=False)
-    with engine.begin() as conn:
-        accounts.store_auth(conn, ACCOUNT, "us", Cipher(old_key).encrypt_json(auth))
-        conn.execute(
-            sa.text("INSERT INTO books (id, title, author, status) VALUES (:id, :t, :a, 'to_read')"),
-            # Titles 1-4 once each; title 5 twice, so the sync must ask which one.
-            [{"id": n, "t": f"Title {n}", "a": f"Author {n % 7}"} for n in (1, 2, 3, 4, 5)]
-            + [{"id": 6, "t": "Title 5", "a": "Author 5"}],
-        )
+    _tracker_and_account(engine, Cipher(old_key).encrypt_json(auth))
     assert _api_sync(database_url).success
     mappings = _rows(engine, "SELECT * FROM audible_book_mappings ORDER BY id")
     conflicts = _rows(engine, "SELECT * FROM audible_conflicts ORDER BY id")

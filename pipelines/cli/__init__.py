@@ -14,40 +14,29 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
-from domain.accounts import DEMO_ACCOUNT
-
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 
-def _default_account(conn) -> str:
-    from resources.queries import accounts as accounts_sql
-
-    accounts = accounts_sql.syncable_accounts(conn)
-    return accounts[0] if len(accounts) == 1 else DEMO_ACCOUNT
-
-
 def status_object(account: str | None = None, database_url: str | None = None) -> dict:
-    """The seed's status object for one account."""
+    """The status object of one account: can it sync now, and its mapping stats."""
     from resources.postgres import get_engine
+    from resources.queries import accounts as accounts_sql
     from resources.queries import settings as settings_queries
 
     with get_engine(database_url).connect() as conn:
-        account = account or _default_account(conn)
+        account = accounts_sql.resolve_account(conn, account)
         return settings_queries.sync_status(conn, account)
 
 
 def run_status(args: argparse.Namespace) -> int:
-    if args.account:
-        from resources.postgres import get_engine
-        from resources.queries import accounts as accounts_sql
+    from domain.accounts import AccountChoiceError
 
-        with get_engine().connect() as conn:
-            configured = accounts_sql.all_accounts(conn)
-        if args.account not in configured:
-            known = f" (configured: {', '.join(configured)})" if configured else ""
-            print(f"error: no Audible account named {args.account!r} is configured{known}", file=sys.stderr)
-            return 1
-    print(json.dumps(status_object(args.account), indent=2))
+    try:
+        status = status_object(args.account)
+    except AccountChoiceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(status, indent=2))
     return 0
 
 

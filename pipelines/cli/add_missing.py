@@ -19,7 +19,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from domain.review import ReviewError, choose_account, progress_text
+from domain.accounts import AccountChoiceError
+from domain.review import ReviewError, progress_text
 from pipelines.cli.review import who
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -54,9 +55,7 @@ def run_add_missing(
     engine = postgres.get_engine()
     try:
         with engine.begin() as conn:
-            account = choose_account(
-                args.account, accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn)
-            )
+            account = accounts_sql.resolve_account(conn, args.account)
             added = resolutions.add_missing(
                 conn,
                 account,
@@ -66,7 +65,7 @@ def run_add_missing(
                 dry_run=args.dry_run,
                 by=who(),
             )
-    except ReviewError as error:
+    except (ReviewError, AccountChoiceError) as error:
         print(f"error: {error}", file=err)
         return EXIT_ERROR
     rows = _rows(added)

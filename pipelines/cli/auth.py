@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from domain.accounts import DEFAULT_ACCOUNT
 from resources.cipher import ENCRYPTION_KEY_ENV, Cipher, CipherError, DecryptionFailed, generate_key
 from resources.queries import accounts as account_queries
@@ -119,6 +117,7 @@ def _read_redirect_url(url: str) -> str:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    import httpx
     from audible import Authenticator
 
     # Everything that can fail without Amazon is checked first: a login
@@ -364,6 +363,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _deregister(auth_data: dict[str, Any]) -> str | None:
     """Deregister the device; None on success, else a reason that contains no secret."""
+    import httpx
     from audible import Authenticator
 
     state = TokenState.of(auth_data)

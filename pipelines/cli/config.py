@@ -15,10 +15,10 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
+from domain.accounts import AccountChoiceError
 from domain.settings import (
     NOTIFY_WEBHOOK_ENV,
     SETTINGS,
-    AccountChoiceError,
     SettingError,
     describe_changes,
     format_value,
@@ -48,11 +48,12 @@ def notify_webhook_configured() -> bool:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from resources.queries import accounts as accounts_sql
     from resources.queries import settings as q
 
     try:
         with _engine().connect() as conn:
-            account = q.resolve_account(conn, args.account)
+            account = accounts_sql.resolve_account(conn, args.account)
             values = q.read_settings(conn, account)
             status = q.sync_status(conn, account)
     except AccountChoiceError as error:
@@ -91,12 +92,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    from resources.queries import accounts as accounts_sql
     from resources.queries import settings as q
 
     try:
         key, value = parse_setting(args.key, args.value)
         with _engine().begin() as conn:
-            account = q.resolve_account(conn, args.account)
+            account = accounts_sql.resolve_account(conn, args.account)
             before, after = q.update_settings(conn, account, {key: value})
         with _engine().connect() as conn:
             status = q.sync_status(conn, account)
@@ -131,7 +133,7 @@ def add_config_parsers(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    account_help = "Audible account (default: the only configured one, else the demo)"
+    account_help = "Audible account (default: the only configured one)"
 
     show = actions.add_parser("show", help="print the account's settings and whether it can sync now")
     show.add_argument("--account", help=account_help)

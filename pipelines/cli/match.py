@@ -19,11 +19,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.export_formats import LibraryExport, decode_export
 from domain.library_items import LibraryShapeError, parse_library
-from domain.matching import BookIndex, MatchDecision, TrackerBook
+from domain.reports import counted
+
+if TYPE_CHECKING:
+    from domain.matching import MatchDecision, TrackerBook
 
 EXIT_OK, EXIT_INPUT_ERROR = 0, 2
 
@@ -125,6 +128,9 @@ def _book_rows(reader, path: Path):
 
 
 def _book(row: dict, line: int, path: Path, seen: set[int]) -> TrackerBook:
+    # Imported here: the matcher's numpy and rapidfuzz are for the match command only.
+    from domain.matching import TrackerBook
+
     raw_id = (row.get("id") or "").strip()
     try:
         book_id = int(raw_id)
@@ -201,8 +207,9 @@ def format_table(decisions: Sequence[MatchDecision], books: dict[int, TrackerBoo
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:5])) + "  " + r[5] for r in rows]
     counts = {k: sum(1 for d in decisions if d.decision == k) for k in ("linked", "conflict", "unmatched")}
     lines.append(
-        f"\n{len(decisions)} items: {counts['linked']} linked, {counts['conflict']} conflicts, "
-        f"{counts['unmatched']} unmatched (preview only: nothing was written)"
+        f"\n{counted(len(decisions), 'item')}: {counts['linked']} linked, "
+        f"{counted(counts['conflict'], 'conflict')}, {counts['unmatched']} unmatched "
+        "(preview only: nothing was written)"
     )
     return "\n".join(lines)
 
@@ -216,6 +223,8 @@ def run_match(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     except InputError as error:
         print(f"error: {error}", file=err)
         return EXIT_INPUT_ERROR
+    from domain.matching import BookIndex
+
     decisions = BookIndex(books).match_all(items)
     if getattr(args, "json", False):
         json.dump([d.to_json() for d in decisions], out, indent=2, ensure_ascii=False)

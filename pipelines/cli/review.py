@@ -446,8 +446,9 @@ def _print_list(console: Console, listed: Sequence[dict[str, Any]]) -> None:
 def _check_account(conn: Any, account: str | None) -> None:
     from resources.queries import accounts as accounts_sql
 
-    if account and account not in accounts_sql.all_accounts(conn):
-        known = ", ".join(accounts_sql.all_accounts(conn)) or "none yet"
+    configured = sorted(accounts_sql.account_sources(conn))
+    if account and account not in configured:
+        known = ", ".join(configured) or "none yet"
         raise ReviewError(f"no Audible account named {account!r} (accounts: {known})")
 
 

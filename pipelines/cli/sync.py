@@ -80,7 +80,7 @@ def add_sync_parser(commands: Any) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "sync",
         help="sync the Audible library into the tracker now (runs the audible_sync job)",
-        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        description="Run the audible_sync job now: show its progress, then print what it did.",
         epilog=(
             "exit codes: 0 synced, 1 failed, 2 usage error, 3 refused by the rate limit or a pause, "
             "130 interrupted"
@@ -190,16 +190,16 @@ def sync_instance() -> Iterator[Any]:
 
 def choose_sync_account(database_url: str | None, requested: str | None) -> str | None:
     """The account named (it must exist), else the only configured one; None lets the job choose."""
-    from domain.settings import AccountChoiceError, choose_account
+    from domain.accounts import AccountChoiceError, choose_account, real_accounts
     from resources.postgres import get_engine
     from resources.queries import accounts as accounts_sql
 
     with get_engine(database_url).connect() as conn:
-        configured, real = accounts_sql.all_accounts(conn), accounts_sql.syncable_accounts(conn)
-    if not requested and len(real) <= 1:
-        return real[0] if real else None
+        sources = accounts_sql.account_sources(conn)
+    if not requested and not real_accounts(sources):
+        return None  # the job syncs the account its first sync creates (the demo, or `default` for a file)
     try:
-        return choose_account(requested, configured=configured, real=real, demo="")
+        return choose_account(requested, sources)
     except AccountChoiceError as error:
         raise UsageProblem(str(error)) from None
 
@@ -360,14 +360,13 @@ def close_interrupted_sync(run_id: str) -> bool:
 
     try:
         with get_engine().begin() as conn:
-            sync_logs_sql.fail_running_sync_log(
+            sync_logs_sql.fail_running_sync_logs_of_run(
                 conn, run_id, "interrupted (Ctrl-C); none of this sync's writes were kept"
             )
             log = sync_logs_sql.sync_log_for_run(conn, run_id)
     except Exception:
         return False  # the process ends next: the next sync marks the row abandoned
-    finally:
-        sync_logs_sql.release_running_sync_log(run_id)
+    # The liveness lock went with the run's sync_log resource (or goes with this process, which ends next).
     return log is not None and log.status == "success"
 
 

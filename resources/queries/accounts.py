@@ -13,6 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from domain.accounts import NAME_ON_COMMAND_LINE, choose_account
+
 
 @dataclass(frozen=True)
 class AccountRow:
@@ -161,14 +163,17 @@ def ensure_account(conn: sa.Connection, account: str, source: str) -> None:
     )
 
 
-def all_accounts(conn: sa.Connection) -> list[str]:
-    return list(conn.execute(sa.text("SELECT account FROM audible_config ORDER BY account")).scalars())
+def account_sources(conn: sa.Connection) -> dict[str, str]:
+    """Every configured account -> its library source, in name order."""
+    return {row.account: row.source for row in list_accounts(conn)}
 
 
-def syncable_accounts(conn: sa.Connection) -> list[str]:
-    """Accounts with a real source (the demo account aside)."""
-    return list(
-        conn.execute(
-            sa.text("SELECT account FROM audible_config WHERE source <> 'demo' ORDER BY account")
-        ).scalars()
-    )
+def resolve_account(
+    conn: sa.Connection,
+    requested: str | None,
+    *,
+    how_to_name: str = NAME_ON_COMMAND_LINE,
+    new_account: str | None = None,
+) -> str:
+    """The account to act on, by ``domain.accounts.choose_account``; AccountChoiceError otherwise."""
+    return choose_account(requested, account_sources(conn), how_to_name=how_to_name, new_account=new_account)

@@ -11,6 +11,11 @@ def _rows(conn: sa.Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(sa.text(sql), params)]
 
 
+def latest_history_id(conn: sa.Connection) -> int | None:
+    """Id of the newest progress history row, of any account: it grows whenever a sync appends history."""
+    return conn.execute(sa.text("SELECT max(id) FROM audible_progress_history")).scalar()
+
+
 def account_with_latest_progress(conn: sa.Connection) -> str | None:
     """The account whose Audible progress changed last (None before any history)."""
     return conn.execute(

@@ -13,25 +13,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.accounts import DEMO_ACCOUNT
-from domain.settings import SETTINGS, AccountChoiceError, SettingError, choose_account, validate_changes
-from resources.queries import accounts as accounts_sql
+from domain.accounts import AccountChoiceError
+from domain.settings import SETTINGS, SettingError, validate_changes
 from resources.queries import stats_views, sync_logs
 
 # Shown beside the settings: the state the rate limit works from (not settable).
 STATE_COLUMNS = ("source", "marketplace", "last_sync_at", "syncs_today", "daily_reset_date", "updated_at")
 _SETTING_LIST = ", ".join(SETTINGS)  # identifiers from our own constant, never from input
 _STATE_LIST = ", ".join(STATE_COLUMNS)
-
-
-def resolve_account(conn: sa.Connection, requested: str | None) -> str:
-    """The account named, else the only non-demo one, else the demo; AccountChoiceError otherwise."""
-    return choose_account(
-        requested,
-        configured=accounts_sql.all_accounts(conn),
-        real=accounts_sql.syncable_accounts(conn),
-        demo=DEMO_ACCOUNT,
-    )
 
 
 def read_settings(conn: sa.Connection, account: str) -> dict[str, Any] | None:
@@ -89,7 +78,7 @@ def update_settings(
 
 
 def sync_status(conn: sa.Connection, account: str) -> dict[str, Any]:
-    """The seed's status object for one account (what `audible-tracker status` prints)."""
+    """The status object of one account: what `audible-tracker status` prints."""
     permission = sync_logs.can_sync(conn, account)
     stats = stats_views.sync_stats(conn, account)
     return {

@@ -3,16 +3,17 @@ audible_can_sync(), the write phase's account lock, and upkeep (stale rows, rete
 
 A running sync proves it is alive by holding a session-level advisory lock
 keyed by its log id, on a connection of its own that stays checked out of the
-pool for the whole run (``open_running_sync_log`` … ``release_running_sync_log``).
-The lock is taken in the same transaction that inserts the 'running' row, so no
-other session ever sees the row without the lock. When the process dies the
-server drops the connection and the lock with it, and
-``recover_stale_sync_logs`` marks the row 'abandoned'.
+pool while it is held (a ``LiveSyncLog``). ``open_running_sync_log`` takes the
+lock in the same transaction that inserts the 'running' row, so no other
+session ever sees the row without the lock. When the process dies the server
+drops the connection and the lock with it, and ``recover_stale_sync_logs``
+marks the row 'abandoned'. Who holds a ``LiveSyncLog`` and for how long is the
+sync log resource's business (``resources.sync_log``).
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,10 @@ import sqlalchemy as sa
 # Advisory-lock namespace of the write phase; the second key is the account's hash.
 SYNC_LOCK_NAMESPACE = 4_242_002
 
-
-# Advisory-lock namespace of sync log liveness (the key is audible_sync_log_lock_key(id)).
+# Advisory-lock namespace of sync log liveness, as in sql/006_reliability.sql.
 SYNC_LOG_LOCK_NAMESPACE = 4_242_006
+# SQLSTATE of a lock wait that ran past lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,15 @@ def record_skipped_sync(conn: sa.Connection, *, account: str, run_id: str, trigg
     ).scalar_one()
 
 
+def sync_log_status(conn: sa.Connection, log_id: int) -> str | None:
+    """The row's status ('running', 'success', …), or None when there is no such row."""
+    return conn.execute(
+        sa.text("SELECT status FROM audible_sync_logs WHERE id = :id"), {"id": log_id}
+    ).scalar()
+
+
 def sync_log_for_run(conn: sa.Connection, run_id: str) -> Any:
+    """The latest log row of a Dagster run: what `audible-tracker sync` reports once its run is over."""
     return conn.execute(
         sa.text("SELECT * FROM audible_sync_logs WHERE dagster_run_id = :r ORDER BY id DESC LIMIT 1"),
         {"r": run_id},
@@ -105,7 +115,22 @@ def update_sync_log_fetch(
     )
 
 
-def fail_running_sync_log(conn: sa.Connection, run_id: str, error: str) -> int:
+def fail_running_sync_log(conn: sa.Connection, log_id: int, error: str) -> bool:
+    """Close a 'running' row as 'failed' with the error; False when it was not running any more."""
+    return (
+        conn.execute(
+            sa.text(
+                "UPDATE audible_sync_logs SET status = 'failed', finished_at = now(), error = :error "
+                "WHERE id = :id AND status = 'running'"
+            ),
+            {"id": log_id, "error": error[:2000]},
+        ).rowcount
+        == 1
+    )
+
+
+def fail_running_sync_logs_of_run(conn: sa.Connection, run_id: str, error: str) -> int:
+    """Close a run's rows still 'running' as 'failed', from outside the run (after an interrupt)."""
     return conn.execute(
         sa.text(
             "UPDATE audible_sync_logs SET status = 'failed', finished_at = now(), error = :error "
@@ -128,61 +153,102 @@ def complete_sync_log(conn: sa.Connection, log_id: int, account: str, counts: di
     )
 
 
-_held_lock = threading.Lock()
-# run id -> (log id, the connection holding that log's liveness lock)
-_held: dict[str, tuple[int, sa.Connection]] = {}
+class SyncLogNotRunning(RuntimeError):
+    """The sync log row is no longer 'running': recovered as abandoned, closed, or gone."""
 
 
-def open_running_sync_log(
-    engine: sa.Engine, *, account: str, run_id: str, trigger: str, forced: bool, source: str | None
-) -> int:
-    """Insert the run's 'running' log row and hold its liveness lock until released."""
+class LiveSyncLog:
+    """The liveness lock of one 'running' sync log row, held on a connection of its own.
+
+    ``release()`` (or leaving a ``with`` block) drops the lock and returns the
+    connection; until then the row cannot be marked abandoned.
+    """
+
+    def __init__(self, log_id: int, conn: sa.Connection):
+        self.log_id = log_id
+        self._conn: sa.Connection | None = conn
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.execute(sa.text("SELECT release_audible_sync_log(:id)"), {"id": self.log_id})
+            conn.commit()
+            conn.close()
+        except Exception:
+            # A broken connection has lost the lock already; never return it to the pool.
+            conn.invalidate()
+            conn.close()
+
+    def __enter__(self) -> LiveSyncLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def _holding(engine: sa.Engine, take_lock: Callable[[sa.Connection], int]) -> LiveSyncLog:
+    """Run ``take_lock`` (returns the log id) in a transaction on a new connection kept for the lock."""
     conn = engine.connect()
     try:
         with conn.begin():
-            log_id = start_sync_log(
-                conn, account=account, run_id=run_id, trigger=trigger, forced=forced, source=source
-            )
-            held = conn.execute(sa.text("SELECT hold_audible_sync_log(:id)"), {"id": log_id}).scalar()
-            if not held:
-                raise RuntimeError(f"could not take the liveness lock of sync log {log_id}")
+            log_id = take_lock(conn)
     except BaseException:
         conn.invalidate()
         conn.close()
         raise
-    with _held_lock:
-        previous = _held.pop(run_id, None)
-        _held[run_id] = (log_id, conn)
-    if previous is not None:
-        _release(*previous)
-    return log_id
+    return LiveSyncLog(log_id, conn)
 
 
-def release_running_sync_log(run_id: str) -> bool:
-    """Drop the run's liveness lock (after its log row is closed); False when it held none."""
-    with _held_lock:
-        entry = _held.pop(run_id, None)
-    if entry is None:
-        return False
-    _release(*entry)
-    return True
+def _hold_lock(conn: sa.Connection, log_id: int) -> bool:
+    return bool(conn.execute(sa.text("SELECT hold_audible_sync_log(:id)"), {"id": log_id}).scalar())
 
 
-def _release(log_id: int, conn: sa.Connection) -> None:
-    try:
-        conn.execute(sa.text("SELECT release_audible_sync_log(:id)"), {"id": log_id})
-        conn.commit()
-        conn.close()
-    except Exception:
-        # A broken connection has lost the lock already; never return it to the pool.
-        conn.invalidate()
-        conn.close()
+def open_running_sync_log(
+    engine: sa.Engine, *, account: str, run_id: str, trigger: str, forced: bool, source: str | None
+) -> LiveSyncLog:
+    """Insert the run's 'running' log row and take its liveness lock in the same transaction."""
+
+    def insert_and_lock(conn: sa.Connection) -> int:
+        log_id = start_sync_log(
+            conn, account=account, run_id=run_id, trigger=trigger, forced=forced, source=source
+        )
+        if not _hold_lock(conn, log_id):
+            raise RuntimeError(f"could not take the liveness lock of sync log {log_id}")
+        return log_id
+
+    return _holding(engine, insert_and_lock)
 
 
-def held_sync_logs() -> dict[str, int]:
-    """run id -> log id of the liveness locks this process holds (for diagnostics and tests)."""
-    with _held_lock:
-        return {run_id: log_id for run_id, (log_id, _) in _held.items()}
+def hold_running_sync_log(engine: sa.Engine, log_id: int, *, wait_seconds: int = 60) -> LiveSyncLog:
+    """Take the liveness lock of a row opened earlier by another process of the same run.
+
+    Waits up to ``wait_seconds`` for that process to let go of it (a step's
+    process may still be tearing down when the next step starts). Raises
+    SyncLogNotRunning when the row is no longer 'running' or the lock stays held.
+    """
+
+    def lock_and_check(conn: sa.Connection) -> int:
+        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(wait_seconds)}s'"))
+        try:
+            conn.execute(
+                sa.text("SELECT pg_advisory_lock(CAST(:ns AS integer), audible_sync_log_lock_key(:id))"),
+                {"ns": SYNC_LOG_LOCK_NAMESPACE, "id": log_id},
+            )
+        except sa.exc.OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise SyncLogNotRunning(
+                f"sync log {log_id} is still held by another process after {wait_seconds} s"
+            ) from None
+        status = sync_log_status(conn, log_id)
+        if status != "running":
+            # Leaving through the exception closes this connection, and the lock with it.
+            raise SyncLogNotRunning(f"sync log {log_id} is {status or 'gone'}, not running")
+        return log_id
+
+    return _holding(engine, lock_and_check)
 
 
 def recover_stale_sync_logs(conn: sa.Connection, account: str | None = None) -> int:

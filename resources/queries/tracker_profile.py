@@ -58,16 +58,27 @@ def _table_exists(conn: sa.Connection, name: str) -> bool:
     return conn.execute(sa.text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name}).scalar_one()
 
 
+def _typed(columns: dict[str, Column], name: str, types: Any) -> bool:
+    """Whether the books table has column ``name`` with a base type among ``types``."""
+    column = columns.get(name)
+    return column is not None and column.base_type in types
+
+
+def _progress_stats(rows: Sequence[Any]) -> ProgressStats:
+    largest = [r.largest for r in rows if r.largest is not None]
+    return ProgressStats(
+        values=sum(r.valued for r in rows),
+        largest=max(largest) if largest else None,
+        fractional=sum(r.fractional for r in rows),
+    )
+
+
 def _stats(
     conn: sa.Connection, columns: dict[str, Column], *, words: bool, progress: bool
 ) -> tuple[Any, Any]:
     """Status words in use (with counts) and the progress column's figures, in one pass over books."""
-    status_ok = words and columns.get("status") is not None and columns["status"].base_type in TEXT_TYPES
-    progress_ok = (
-        progress
-        and columns.get("progress_percent") is not None
-        and columns["progress_percent"].base_type in PROGRESS_TYPES
-    )
+    status_ok = words and _typed(columns, "status", TEXT_TYPES)
+    progress_ok = progress and _typed(columns, "progress_percent", PROGRESS_TYPES)
     if not status_ok and not progress_ok:
         return None, None
     group = "status" if status_ok else "NULL::text"
@@ -80,15 +91,7 @@ def _stats(
         )
     ).all()
     words_in_use = tuple((r.word, r.books) for r in rows) if status_ok else None
-    stats = None
-    if progress_ok:
-        largest = [r.largest for r in rows if r.largest is not None]
-        stats = ProgressStats(
-            values=sum(r.valued for r in rows),
-            largest=max(largest) if largest else None,
-            fractional=sum(r.fractional for r in rows),
-        )
-    return words_in_use, stats
+    return words_in_use, _progress_stats(rows) if progress_ok else None
 
 
 def _shape(conn: sa.Connection, rows: Sequence[Any], *, words: bool, progress: bool) -> TrackerShape:

@@ -6,8 +6,8 @@ import json
 
 import sqlalchemy as sa
 
-from assets.audible_book_matches import matcher_digest
 from domain.matching import MatchSettings
+from domain.sync_results import matcher_digest
 from resources.library_source import demo_library_payload
 from tests.support.sync import allow_next_sync, row_versions, run_sync
 

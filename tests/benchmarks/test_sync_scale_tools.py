@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from benchmarks.sync_scale import StatementCounter, change_progress
-from benchmarks.synthetic import generate
+from benchmarks.synthetic import AUTHOR_FORMS, MIXES, generate
 from domain.library_items import parse_library
 from domain.matching import BookIndex, TrackerBook
 
@@ -53,3 +54,29 @@ def test_statement_counter_counts_executions_copies_and_driver_queries_and_pings
     with engine.connect() as conn:  # detached: nothing more is counted
         conn.execute(sa.text("SELECT 1"))
     assert counter.total == 5
+
+
+@pytest.mark.parametrize("mix", sorted(MIXES))
+def test_every_other_mix_is_deterministic_and_has_its_promised_shape(mix):
+    library, books = generate(800, 4000, seed=3, mix=mix)
+    assert (library, books) == generate(800, 4000, seed=3, mix=mix)
+    assert len(library) == 800 and len(books) == 4000
+    assert len({item["asin"] for item in library}) == 800
+    shape = MIXES[mix]
+    with_isbn = sum(1 for item in library if item.get("isbn")) / len(library)
+    assert abs(with_isbn - shape.item_isbn_share) < 0.05
+    words = [len(book["title"].split(":")[0].split()) for book in books]
+    assert shape.title_words[0] <= sorted(words)[len(words) // 2] <= shape.title_words[1] + 4
+    in_series = sum(1 for item in library if item.get("series_title")) / len(library)
+    assert (in_series > 0.3) == (mix == "series_heavy")
+    several = sum(
+        1 for book in books if book["author"] and ("&" in book["author"] or book["author"].count(",") > 1)
+    )
+    assert (several > 0) == (shape.author_forms[AUTHOR_FORMS.index("several")] > 0)
+
+
+def test_mixes_differ_from_the_baseline_and_an_unknown_mix_is_refused():
+    baseline = generate(200, 1000, seed=3)
+    assert all(generate(200, 1000, seed=3, mix=mix) != baseline for mix in MIXES)
+    with pytest.raises(ValueError, match="unknown mix"):
+        generate(10, 10, mix="nope")

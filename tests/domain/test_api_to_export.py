@@ -69,7 +69,7 @@ def test_converted_items_parse_like_an_export_file() -> None:
     assert not parsed.rejected
     assert [i.asin for i in parsed.items] == ["B002V0QK4C", "B00ABCDEFG"]
     assert parsed.items[1].isbn == "9780812511819"
-    assert parsed.items[0].author_list == ["Robert Jordan"]
+    assert parsed.items[0].authors == "Robert Jordan"
 
 
 def test_listening_status_is_used_when_top_level_progress_is_absent() -> None:

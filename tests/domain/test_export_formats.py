@@ -85,7 +85,7 @@ def test_all_three_formats_give_the_same_library_items():
     assert hobbit.runtime_length_min == 643 and hobbit.series_sequence == "0.5"
     assert tabs.title == 'Tabs and "quotes", commas'
     assert tabs.is_finished is False and tabs.percent_complete == 12.5 and tabs.subtitle is None
-    assert tabs.author_list == ["Jane Doe", "John Roe"]
+    assert tabs.authors == "Jane Doe, John Roe"
 
 
 def test_an_empty_cell_is_a_missing_value_and_each_record_knows_its_line():

@@ -1,4 +1,4 @@
-"""Pure conflict-review logic: config validation, account choice, the review table, cursors, completions."""
+"""Pure conflict-review logic: config validation, the review table, cursors, completions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from domain.review import (
     ReviewError,
     batch_run_config,
     candidate_why,
-    choose_account,
     completions,
     conflicts_state,
     conflicts_table,
@@ -88,18 +87,6 @@ def test_a_valid_isbn_is_kept_as_written():
         book_id=None, create_new=True, book_data={"title": "x", "isbn": "0-7653-2635-3", "status": "reading"}
     )
     assert decision.book.isbn == "0-7653-2635-3" and decision.book.status == "reading"
-
-
-def test_account_defaults_like_the_sync():
-    assert choose_account(None, ["demo", "me"], ["me"]) == "me"
-    assert choose_account(None, ["demo"], []) == "demo"
-    assert choose_account("demo", ["demo", "me"], ["me"]) == "demo"
-    with pytest.raises(ReviewError, match="several Audible accounts \\(a, b\\)"):
-        choose_account(None, ["a", "b"], ["a", "b"])
-    with pytest.raises(ReviewError, match="no Audible account 'x'"):
-        choose_account("x", ["demo"], [])
-    with pytest.raises(ReviewError, match="run the audible_sync job first"):
-        choose_account(None, [], [])
 
 
 def test_table_shows_top_candidates_on_one_line_each():

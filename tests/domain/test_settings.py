@@ -1,4 +1,4 @@
-"""Sync settings: parsing typed text, validating typed values, choosing the account (pure)."""
+"""Sync settings: parsing typed text and validating typed values (pure)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import pytest
 
 from domain.settings import (
     SETTINGS,
-    AccountChoiceError,
     SettingError,
     canonical_key,
-    choose_account,
     describe_changes,
     parse_setting,
     settings_lines,
@@ -137,20 +135,6 @@ def test_validate_changes_refuses_all_bad_keys_at_once():
 def test_validate_changes_returns_canonical_keys():
     assert validate_changes({"daily-limit": 50, "enabled": False}) == {"daily_limit": 50, "enabled": False}
     assert validate_changes({}) == {}
-
-
-def test_choose_account():
-    assert choose_account("mine", ["demo", "mine"], ["mine"], "demo") == "mine"
-    assert choose_account(None, ["demo", "mine"], ["mine"], "demo") == "mine"
-    assert choose_account(None, ["demo"], [], "demo") == "demo"
-    with pytest.raises(
-        AccountChoiceError, match=r"no Audible account named 'other'.*configured accounts: demo"
-    ):
-        choose_account("other", ["demo"], [], "demo")
-    with pytest.raises(AccountChoiceError, match=r"several Audible accounts .*\(a, b\).*--account"):
-        choose_account(None, ["a", "b"], ["a", "b"], "demo")
-    with pytest.raises(AccountChoiceError, match="no Audible account is configured yet; run a sync first"):
-        choose_account(None, [], [], "demo")
 
 
 def test_describe_changes_lists_only_what_changed():

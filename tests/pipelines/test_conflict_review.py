@@ -336,7 +336,11 @@ BAD_CONFIGS = [
         "not a valid ISBN",
     ),
     ("link_audible_book", {"asin": "B000NOSUCH", "book_id": 4}, "not in the last synced library"),
-    ("link_audible_book", {"asin": HOBBIT, "book_id": 4, "account": "nobody"}, "no Audible account 'nobody'"),
+    (
+        "link_audible_book",
+        {"asin": HOBBIT, "book_id": 4, "account": "nobody"},
+        "no Audible account named 'nobody' is configured",
+    ),
     ("set_audible_mapping_sync", {"asin": HOBBIT, "enabled": False}, "has no mapping"),
 ]
 

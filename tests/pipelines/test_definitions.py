@@ -52,7 +52,7 @@ EXPECTED_SCHEDULES = {
     "audible_maintenance_daily": ("30 3 * * *", "audible_maintenance"),
 }
 EXPECTED_SENSORS = {"audible_conflicts_sensor", "audible_listening_charts_automation"}
-EXPECTED_RESOURCES = {"postgres", "library_source", "audible"}
+EXPECTED_RESOURCES = {"postgres", "sync_log", "library_source", "audible"}
 
 
 def test_definitions_inventory():

@@ -35,10 +35,10 @@ def test_recovery_abandons_only_rows_whose_process_is_gone(engine):
     _exec(engine, "INSERT INTO audible_config (account) VALUES ('reader'), ('other')")
     orphan = _orphan_running_log(engine)
     other_orphan = _orphan_running_log(engine, account="other")
-    live = sync_logs_sql.open_running_sync_log(
+    with sync_logs_sql.open_running_sync_log(
         engine, account="reader", run_id="live-run", trigger="manual", forced=False, source="file"
-    )
-    try:
+    ) as held:
+        live = held.log_id
         with engine.begin() as conn:
             assert sync_logs_sql.recover_stale_sync_logs(conn, "reader") == 1
         assert _statuses(engine) == {orphan: "abandoned", other_orphan: "running", live: "running"}
@@ -46,8 +46,6 @@ def test_recovery_abandons_only_rows_whose_process_is_gone(engine):
             assert sync_logs_sql.recover_stale_sync_logs(conn) == 1  # all accounts: 'other' too
         assert _statuses(engine)[other_orphan] == "abandoned"
         assert _statuses(engine)[live] == "running", "a live sync is never abandoned"
-    finally:
-        assert sync_logs_sql.release_running_sync_log("live-run")
     # Released without closing the row (as a crash between steps would): now it is stale.
     with engine.begin() as conn:
         assert sync_logs_sql.recover_stale_sync_logs(conn) == 1
@@ -77,21 +75,28 @@ def test_next_sync_recovers_a_stale_row_of_its_account(database_url, engine):
     assert any("Marked 1 stale 'running' sync log(s) of 'demo' abandoned" in m for m in messages)
 
 
+def _liveness_locks_held(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.classid = :ns"
+            ),
+            {"ns": sync_logs_sql.SYNC_LOG_LOCK_NAMESPACE},
+        ).scalar()
+
+
 def test_runs_release_their_liveness_lock_whether_they_succeed_or_fail(database_url, engine, tmp_path):
     assert run_sync(database_url).success
-    assert sync_logs_sql.held_sync_logs() == {}
+    assert _liveness_locks_held(engine) == 0
     bad = tmp_path / "library.json"
     bad.write_text('{"not": "a library"}')
     failed = run_sync(
         database_url, library_source="file", library_file=str(bad), force=True, raise_on_error=False
     )
     assert not failed.success
-    assert sync_logs_sql.held_sync_logs() == {}
-    with engine.connect() as conn:
-        held = conn.execute(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242006")
-        ).scalar()
-    assert held == 0
+    assert _liveness_locks_held(engine) == 0
+    assert list(_statuses(engine).values()) == ["success", "failed"]
 
 
 def _run_maintenance(database_url, keep_days=None, raise_on_error=True):

@@ -1,4 +1,4 @@
-"""The seed's functions and views: their shapes, and the rate-limit arithmetic in SQL."""
+"""The SQL functions and views: their shapes, and the rate-limit arithmetic in SQL."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def test_table_output_is_aligned_and_readable(tmp_path: Path) -> None:
     assert "1 The Hobbit" in lines[1] and "1.000" in lines[1]
     columns = {line.index(" linked") if " linked" in line else line.index(" conflict") for line in lines[1:3]}
     assert len(columns) == 1  # the decision column starts at the same place on every row
-    assert "4 items: 1 linked, 1 conflicts, 2 unmatched" in out
+    assert "4 items: 1 linked, 1 conflict, 2 unmatched" in out
 
 
 def test_isbn_in_the_library_file_links_by_isbn(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`audible-tracker status`: the seed's status object as JSON."""
+"""`audible-tracker status`: the account's status object as JSON."""
 
 from __future__ import annotations
 
