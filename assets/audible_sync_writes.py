@@ -6,6 +6,7 @@ counters and the log row) commit together or not at all, under an advisory
 lock so that only one sync per account writes at a time.
 """
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import dagster as dg
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from assets.metadata import as_metadata
 from domain.sync_reports import book_progress_report, mappings_report, writes_summary
 from domain.sync_results import LibrarySnapshot, MatchResults, SyncWrites
-from resources import notify
+from resources import notify, resolutions
 from resources.postgres_resource import PostgresResource
 from resources.queries import conflicts as conflicts_sql
 from resources.queries import library_snapshot as library_snapshot_sql
@@ -68,8 +69,11 @@ def _refuse_unless_writable(conn: sa.Connection, snapshot: LibrarySnapshot) -> N
             )
 
 
-def _write(conn: sa.Connection, snapshot: LibrarySnapshot, matches: MatchResults) -> SyncWrites:
-    """Every write of the sync, in the caller's transaction; the log row is closed last."""
+def _write(
+    conn: sa.Connection, snapshot: LibrarySnapshot, matches: MatchResults, warn: Callable[[str], None]
+) -> SyncWrites:
+    """Every write of the sync, in the caller's transaction, in the order written (keyword
+    arguments are evaluated in order); the log row is closed last."""
     account = snapshot.account
     staging_sql.stage_library(conn, snapshot.items)
     staging_sql.stage_decisions(conn, matches.decisions)
@@ -80,6 +84,8 @@ def _write(conn: sa.Connection, snapshot: LibrarySnapshot, matches: MatchResults
         conflicts_closed=conflicts_sql.close_conflicts_now_linked(conn, account),
         conflicts_refreshed=conflicts_sql.refresh_open_conflicts(conn, account),
         conflicts_opened=conflicts_sql.open_new_conflicts(conn, account),
+        # Titles the reader has started and the tracker lacks (auto_add_min_progress; off by default).
+        books_auto_added=len(resolutions.auto_add(conn, account, warn)),
         progress=progress_sql.apply_progress(conn, account, snapshot.sync_log_id, snapshot.tracker),
     )
     sync_logs_sql.complete_sync_log(conn, snapshot.sync_log_id, account, writes.log_counts())
@@ -136,7 +142,7 @@ def audible_sync_writes(
         ) from None
     with database_errors_reported(account), postgres.get_engine().begin() as conn:
         _refuse_unless_writable(conn, audible_library)
-        writes = _write(conn, audible_library, audible_book_matches)
+        writes = _write(conn, audible_library, audible_book_matches, context.log.warning)
         finished = notify.completion_payloads(conn, account, writes.progress_changes)
     # The log row is closed: this run no longer needs to prove it is alive.
     sync_log.finish(log_id)

@@ -33,14 +33,20 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     unit: str = ""
+    can_be_off: bool = False
+    """Whether `off` (stored as NULL; 0 in the job's config) is a value of its own."""
 
     @property
     def allowed(self) -> str:
         if self.kind is bool:
             return "true or false"
         if self.kind is int:
-            return f"a whole number from {self.minimum:,} to {self.maximum:,}{self.unit}"
+            off = ", or off" if self.can_be_off else ""
+            return f"a whole number from {self.minimum:,} to {self.maximum:,}{self.unit}{off}"
         return "an IANA time zone name such as UTC, Europe/Berlin or America/New_York"
+
+    def show(self, value: Any) -> str:
+        return "off" if self.can_be_off and value is None else format_value(value)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -71,8 +77,18 @@ SETTINGS: dict[str, Setting] = {
             maximum=3_650,
             unit=" days (ten years)",
         ),
+        Setting(
+            "auto_add_min_progress",
+            int,
+            "each sync adds unmatched titles listened to at least this far as tracker books",
+            minimum=1,
+            maximum=100,
+            unit=" percent",
+            can_be_off=True,
+        ),
     )
 }
+_OFF = {"off", "none", "0"}
 
 # Shown by `config show`, but not stored in the database and not settable here.
 ENVIRONMENT_SETTINGS = {
@@ -123,6 +139,8 @@ def _validate_timezone(setting: Setting, value: str) -> str:
 def validate_setting(key: str, value: Any) -> Any:
     """A typed value (bool / int / str, as in the job's config) checked against its setting."""
     setting = SETTINGS[canonical_key(key)]
+    if setting.can_be_off and (value is None or (value == 0 and not isinstance(value, bool))):
+        return None
     if setting.kind is bool:
         if not isinstance(value, bool):
             raise _refuse(setting, value)
@@ -143,6 +161,8 @@ def parse_setting(key: str, text: str) -> tuple[str, Any]:
     key = canonical_key(key)
     setting = SETTINGS[key]
     word = text.strip()
+    if setting.can_be_off and word.lower() in _OFF:
+        return key, None
     if setting.kind is bool:
         if word.lower() in _TRUE:
             return key, True
@@ -183,7 +203,7 @@ def format_value(value: Any) -> str:
 def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for each setting whose value changed, in the settings' order."""
     return [
-        f"{key}: {format_value(before.get(key))} -> {format_value(after[key])}"
+        f"{key}: {SETTINGS[key].show(before.get(key))} -> {SETTINGS[key].show(after[key])}"
         for key in SETTINGS
         if key in after and before.get(key) != after[key]
     ]
@@ -191,7 +211,7 @@ def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> lis
 
 def settings_lines(values: Mapping[str, Any], extra: Iterable[tuple[str, str]] = ()) -> list[str]:
     """Aligned ``key  value  (what it means)`` lines for a terminal."""
-    rows = [(key, format_value(values.get(key)), SETTINGS[key].help) for key in SETTINGS]
+    rows = [(key, SETTINGS[key].show(values.get(key)), SETTINGS[key].help) for key in SETTINGS]
     rows += [(key, text, "") for key, text in extra]
     width = max(len(key) for key, _, _ in rows)
     value_width = max(len(value) for _, value, help_ in rows if help_)

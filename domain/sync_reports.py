@@ -92,6 +92,7 @@ def mappings_report(account: str, sync_log_id: int, writes: SyncWrites, titles: 
         "conflicts_opened": len(writes.conflicts_opened),
         "conflicts_updated": writes.conflicts_refreshed,
         "conflicts_closed_by_match": writes.conflicts_closed,
+        "books_auto_added": writes.books_auto_added,
         "library_rows_changed": writes.library_changes,
         "new_mappings": Markdown(
             markdown_table(
@@ -153,6 +154,7 @@ _SYNC_STATS_NUMBERS = (
     "library_items",
     "successful_syncs",
     "failed_syncs",
+    "books_auto_added",  # by syncs, through auto_add_min_progress (over the sync logs kept)
 )
 
 

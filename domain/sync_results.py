@@ -80,6 +80,8 @@ class SyncWrites:
     conflicts_opened: Sequence[Mapping[str, Any]]
     # apply_progress's result: books_updated, history_rows and the per-book changes.
     progress: Mapping[str, Any]
+    # Unmapped titles the sync added as tracker books (auto_add_min_progress).
+    books_auto_added: int = 0
 
     @property
     def books_updated(self) -> int:
@@ -97,16 +99,17 @@ class SyncWrites:
         """The counts the sync log row keeps."""
         return {
             "items_matched": len(self.new_mappings),
-            "mappings_created": len(self.new_mappings),
+            "mappings_created": len(self.new_mappings) + self.books_auto_added,
             "conflicts_opened": len(self.conflicts_opened),
             "progress_updates": self.books_updated,
+            "books_auto_added": self.books_auto_added,
         }
 
     def summary(self, account: str, sync_log_id: int) -> SyncWriteSummary:
         return SyncWriteSummary(
             account=account,
             sync_log_id=sync_log_id,
-            mappings_created=len(self.new_mappings),
+            mappings_created=len(self.new_mappings) + self.books_auto_added,
             conflicts_opened=len(self.conflicts_opened),
             progress_updates=self.books_updated,
         )

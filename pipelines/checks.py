@@ -21,7 +21,7 @@ def _metadata(summary: Mapping[str, Any]) -> dict[str, Any]:
         "conflicts": dg.MetadataValue.md(summary["table"]),
     }
     if summary["run_config"]:
-        # Plain text: the UI's copy button then copies YAML the Launchpad accepts, with no Markdown around it.
+        # Plain text, nothing around it: the UI's Copy button yields Launchpad YAML as it stands.
         metadata["run_config"] = dg.MetadataValue.text(summary["run_config"])
     return metadata
 
@@ -76,7 +76,8 @@ def conflicts_check_evaluation(
     name=CONFLICTS_CHECK,
     description=(
         "Uncertain matches waiting for a person (all accounts). WARN: the sync succeeds anyway. "
-        "The metadata lists them with their candidates and gives a run config for resolve_audible_conflict."
+        "The metadata lists them with their candidates and holds a run config deciding them all with "
+        "resolve_audible_conflicts; `audible-tracker review` walks them one key per decision."
     ),
 )
 def unresolved_conflicts(postgres: PostgresResource) -> dg.AssetCheckResult:

@@ -1,7 +1,9 @@
 """Jobs a person launches (Launchpad or `dagster job execute -c`) to decide what the sync could not.
 
 - ``resolve_audible_conflict``: conflict_id plus exactly one of book_id, create_new (+ book_data), ignore.
+- ``resolve_audible_conflicts``: a list of such decisions, applied all or nothing (the check's run config).
 - ``link_audible_book``: asin → book_id (or create_new + book_data), confirmed; for titles with no conflict.
+- ``add_audible_books_to_tracker``: tracker books for unmatched titles (all, by ASIN, by progress).
 - ``unlink_audible_book``: remove an ASIN's mapping(s).
 - ``set_audible_mapping_sync``: enable or disable syncing of one mapping.
 
@@ -9,6 +11,8 @@ Each validates its config before touching the database, writes in one transactio
 under the account's sync lock (a bad request changes nothing), applies the
 title's current progress from the last synced library at once, and reports the
 unresolved_conflicts check afresh so the UI shows the new state when the run ends.
+The decisions themselves are carried out by ``resources.resolutions``, the same
+code `audible-tracker review` and `add-missing` use.
 
 A resolution is never undone by a later sync: a linked or created title has a
 mapping, and the sync never re-matches a mapped ASIN nor opens a conflict for
@@ -22,21 +26,22 @@ import getpass
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 from pydantic import ConfigDict
 
 from domain.accounts import NAME_IN_JOB_CONFIG, AccountChoiceError
-from domain.library_items import LibraryItem
-from domain.reports import markdown_table
+from domain.reports import count_by, markdown_table
 from domain.review import (
+    BATCH_JOB,
     ReviewError,
     clean_asin,
+    decisions_from_config,
     resolution_from_config,
 )
-from domain.sync_results import match_fingerprint
 from pipelines.checks import conflicts_check_evaluation
+from resources import resolutions
 from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
-from resources.queries import books as books_sql
 from resources.queries import conflicts as cq
 from resources.queries import library_snapshot as library_snapshot_sql
 from resources.queries import mappings as mappings_sql
@@ -47,7 +52,8 @@ _DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
 
 
 class BookData(dg.Config):
-    """A tracker book to create: the books table's columns."""
+    """A tracker book to create: the books table's columns. Leave book_data out to make the book from
+    the Audible title (its title without edition tags, its authors, ISBN, status from progress)."""
 
     model_config = _DOCUMENTED
 
@@ -69,11 +75,56 @@ class ResolveConflictConfig(dg.Config):
     book_id: int | None = None
     """Link the title to this existing tracker book (an id of the books table)."""
     create_new: bool = False
-    """Create a new tracker book from book_data and link the title to it."""
+    """Create a new tracker book (from book_data, else from the Audible title) and link the title to it."""
     book_data: BookData | None = None
     """The book to create when create_new is true."""
     ignore: bool = False
     """Leave the title unmapped; it comes back only if its Audible title/authors/series/ISBN change."""
+    resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
+
+
+class ConflictDecision(dg.Config):
+    """One entry of resolve_audible_conflicts: conflict_id and one of book_id, create_new, ignore."""
+
+    model_config = _DOCUMENTED
+
+    conflict_id: int
+    """The conflict to decide (the conflict_id column of the unresolved_conflicts check)."""
+    book_id: int | None = None
+    """Link the title to this existing tracker book (an id of the books table)."""
+    create_new: bool = False
+    """Create a new tracker book (from book_data, else from the Audible title) and link the title to it."""
+    book_data: BookData | None = None
+    """The book to create when create_new is true (optional)."""
+    ignore: bool = False
+    """Leave the title unmapped; it comes back only if its Audible title/authors/series/ISBN change."""
+
+
+class ResolveConflictsConfig(dg.Config):
+    model_config = _DOCUMENTED
+
+    decisions: list[ConflictDecision]
+    """Applied all or nothing: one bad entry (named by its position) and nothing changes."""
+    resolved_by: str | None = None
+    """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
+
+
+class AddBooksConfig(dg.Config):
+    """Which unmatched titles become tracker books: all, or the ASINs listed; min_progress narrows either."""
+
+    model_config = _DOCUMENTED
+
+    all: bool = False
+    """Every unmapped title without an open conflict and not ignored."""
+    asins: list[str] = []
+    """These titles (10 letters or digits, any case); a title in a conflict is then added too."""
+    min_progress: float | None = None
+    """Only titles listened to at least this percent (0-100); finished titles always qualify."""
+    dry_run: bool = False
+    """List what would be created, write nothing."""
+    account: str | None = None
+    """Audible account; empty means the only configured one."""
     resolved_by: str | None = None
     """Who decided (default: the run's user, else the operating-system user); at most 120 characters."""
 
@@ -156,14 +207,6 @@ def _account(conn, requested: str | None) -> str:
         raise ReviewError(str(error)) from None
 
 
-def _target_book(conn, decision) -> int:
-    if decision.kind == "create":
-        return books_sql.create_book(conn, decision.book)
-    if books_sql.get_book(conn, decision.book_id) is None:
-        raise ReviewError(f"book {decision.book_id} does not exist in the books table")
-    return decision.book_id
-
-
 def _report(
     context: dg.OpExecutionContext, postgres: PostgresResource, summary: dict[str, Any], progress
 ) -> None:
@@ -194,13 +237,17 @@ def _report(
 
 
 def _guard(func):
-    """Turn a ReviewError (raised before or inside the transaction, which then rolls back) into a Failure."""
+    """Turn a ReviewError or a database error (raised before or inside the transaction, which then
+    rolls back) into a Failure of one line."""
 
     def run(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except ReviewError as error:
             raise _refuse(str(error)) from None
+        except sa.exc.DBAPIError as error:
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
+            raise _refuse(f"database error: {cause}") from None
 
     return run
 
@@ -217,39 +264,9 @@ def _resolve(context: dg.OpExecutionContext, config: ResolveConflictConfig, post
         ignore=config.ignore,
     )
     by = _who(context, config.resolved_by)
-    progress = None
     with postgres.get_engine().begin() as conn:
-        conflict = cq.get_conflict(conn, config.conflict_id)
-        if conflict is None:
-            open_ids = ", ".join(str(c["id"]) for c in cq.open_conflicts(conn)) or "none"
-            raise ReviewError(f"conflict {config.conflict_id} does not exist (open conflicts: {open_ids})")
-        cq.lock_account(conn, conflict.account)
-        conflict = cq.get_conflict(conn, config.conflict_id, for_update=True)
-        if conflict.resolved:
-            target = f" to book {conflict.resolved_book_id}" if conflict.resolved_book_id else ""
-            raise ReviewError(
-                f"conflict {conflict.id} ({conflict.asin}) was already resolved: {conflict.resolution}{target} "
-                f"by {conflict.resolved_by} at {conflict.resolved_at:%Y-%m-%d %H:%M %Z}; to change the mapping "
-                "use link_audible_book or unlink_audible_book"
-            )
-        title = conflict.audible_item.get("title")
-        if decision.kind == "ignore":
-            cq.mark_resolved(conn, conflict.id, resolution="ignored", book_id=None, resolved_by=by)
-            message = f"Conflict {conflict.id}: {title!r} ({conflict.asin}) ignored by {by}"
-        else:
-            book_id = _target_book(conn, decision)
-            replaced = mappings_sql.confirm_mapping(
-                conn, conflict.account, conflict.asin, book_id, decision.match_method
-            )
-            cq.mark_resolved(
-                conn, conflict.id, resolution=decision.conflict_resolution, book_id=book_id, resolved_by=by
-            )
-            progress = progress_sql.apply_current_progress(conn, conflict.account, conflict.asin)
-            verb = "linked to new book" if decision.kind == "create" else "linked to book"
-            message = f"Conflict {conflict.id}: {title!r} ({conflict.asin}) {verb} {book_id} by {by}"
-            if replaced:
-                message += f"; replaced automatic mapping(s) to book(s) {', '.join(str(r['book_id']) for r in replaced)}"
-    _report(context, postgres, {"message": message}, progress)
+        outcome = resolutions.resolve_conflict(conn, config.conflict_id, decision, by=by)
+    _report(context, postgres, {"message": outcome.message}, outcome.progress)
 
 
 @dg.op(name="resolve_conflict", description="Resolve one conflict: link, create a book, or ignore.")
@@ -271,6 +288,128 @@ def resolve_audible_conflict_job():
     resolve_audible_conflict_op()
 
 
+# --- resolve_audible_conflicts --------------------------------------------------------------
+
+
+@_guard
+def _resolve_many(context: dg.OpExecutionContext, config: ResolveConflictsConfig, postgres: PostgresResource):
+    planned = decisions_from_config(
+        [
+            {**decision.model_dump(), "book_data": _book_data(decision.book_data)}
+            for decision in config.decisions
+        ]
+    )
+    by = _who(context, config.resolved_by)
+    with postgres.get_engine().begin() as conn:
+        outcomes, progress = resolutions.resolve_conflicts(conn, planned, by=by)
+    counts = count_by(outcome.kind for outcome in outcomes)
+    message = (
+        f"{len(outcomes)} conflict(s) resolved by {by}: {counts.get('link', 0)} linked, "
+        f"{counts.get('create', 0)} added as new books, {counts.get('ignore', 0)} ignored"
+    )
+    context.add_output_metadata(
+        {
+            "decisions": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {
+                            "conflict_id": o.conflict_id,
+                            "asin": o.asin,
+                            "title": o.title,
+                            "decision": o.kind,
+                            "book_id": o.book_id,
+                        }
+                        for o in outcomes
+                    ]
+                )
+            )
+        }
+    )
+    _report(context, postgres, {"message": message}, progress)
+
+
+@dg.op(name="resolve_conflicts", description="Apply a list of conflict decisions, all or nothing.")
+def resolve_audible_conflicts_op(
+    context: dg.OpExecutionContext, config: ResolveConflictsConfig, postgres: PostgresResource
+) -> None:
+    _resolve_many(context, config, postgres)
+
+
+@dg.job(
+    name=BATCH_JOB,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Resolve many open conflicts in one run, all or nothing: paste the run_config of the "
+        "unresolved_conflicts check (it lists every open conflict) and edit what you disagree with. "
+        "Config: ops.resolve_conflicts.config.decisions: [{conflict_id, and one of book_id | "
+        "create_new (+ book_data) | ignore}]."
+    ),
+)
+def resolve_audible_conflicts_job():
+    resolve_audible_conflicts_op()
+
+
+# --- add_audible_books_to_tracker -----------------------------------------------------------
+
+
+@_guard
+def _add_books(context: dg.OpExecutionContext, config: AddBooksConfig, postgres: PostgresResource):
+    by = _who(context, config.resolved_by)
+    with postgres.get_engine().begin() as conn:
+        account = _account(conn, config.account)
+        added = resolutions.add_missing(
+            conn,
+            account,
+            asins=config.asins,
+            take_all=config.all,
+            min_progress=config.min_progress,
+            dry_run=config.dry_run,
+            by=by,
+        )
+    ids = {o.asin: o.book_id for o in added.outcomes}
+    rows = [
+        {
+            "asin": item["asin"],
+            "book_id": ids.get(item["asin"]),
+            "title": book.title,
+            "author": book.author,
+            "isbn": book.isbn,
+            "status": book.status,
+        }
+        for item, book in added.planned
+    ]
+    verb = "would add" if config.dry_run else "added"
+    message = f"Account {account!r}: {verb} {len(rows)} book(s) to the tracker" + (
+        " (dry run: nothing was written)" if config.dry_run else f" by {by}"
+    )
+    if added.below_threshold:
+        message += f"; {len(added.below_threshold)} title(s) below min_progress left out"
+    context.add_output_metadata(
+        {"books": dg.MetadataValue.md(markdown_table(rows)), "dry_run": config.dry_run}
+    )
+    _report(context, postgres, {"message": message}, added.progress)
+
+
+@dg.op(name="add_books_to_tracker", description="Create tracker books for unmatched Audible titles.")
+def add_audible_books_to_tracker_op(
+    context: dg.OpExecutionContext, config: AddBooksConfig, postgres: PostgresResource
+) -> None:
+    _add_books(context, config, postgres)
+
+
+@dg.job(
+    name="add_audible_books_to_tracker",
+    executor_def=dg.in_process_executor,
+    description=(
+        "Create tracker books (title without Audible's edition tags, authors, ISBN, status and dates from "
+        "progress) with confirmed mappings for unmatched titles, in one transaction. Config: "
+        "ops.add_books_to_tracker.config.{all | asins: [...], min_progress, dry_run, account}."
+    ),
+)
+def add_audible_books_to_tracker_job():
+    add_audible_books_to_tracker_op()
+
+
 # --- link_audible_book ----------------------------------------------------------------------
 
 
@@ -286,31 +425,15 @@ def _link(context: dg.OpExecutionContext, config: LinkBookConfig, postgres: Post
     by = _who(context, config.resolved_by)
     with postgres.get_engine().begin() as conn:
         account = _account(conn, config.account)
-        cq.lock_account(conn, account)
-        item = library_snapshot_sql.library_item(conn, account, asin)
-        if item is None:
-            raise ReviewError(
-                f"ASIN {asin} is not in the last synced library of account {account!r}; check the ASIN "
-                "(the asin column of audible_library_items), or run audible_sync first"
-            )
-        book_id = _target_book(conn, decision)
-        replaced = mappings_sql.confirm_mapping(conn, account, asin, book_id, decision.match_method)
-        conflict = cq.open_conflict_for_asin(conn, account, asin)
-        if conflict is not None:
-            cq.mark_resolved(
-                conn, conflict.id, resolution=decision.conflict_resolution, book_id=book_id, resolved_by=by
-            )
-        progress = progress_sql.apply_current_progress(conn, account, asin)
-    message = f"{item['title']!r} ({asin}, account {account!r}) linked to book {book_id} by {by}"
+        outcome = resolutions.decide_title(conn, account, asin, decision, by=by)
+    message = f"{outcome.title!r} ({asin}, account {account!r}) linked to book {outcome.book_id} by {by}"
     if decision.kind == "create":
         message += " (new book)"
-    if replaced:
-        message += (
-            f"; replaced automatic mapping(s) to book(s) {', '.join(str(r['book_id']) for r in replaced)}"
-        )
-    if conflict is not None:
-        message += f"; resolved conflict {conflict.id}"
-    _report(context, postgres, {"message": message}, progress)
+    if outcome.replaced:
+        message += f"; replaced automatic mapping(s) to book(s) {', '.join(str(r['book_id']) for r in outcome.replaced)}"
+    if outcome.conflict_id is not None:
+        message += f"; resolved conflict {outcome.conflict_id}"
+    _report(context, postgres, {"message": message}, outcome.progress)
 
 
 @dg.op(name="link_book", description="Link an ASIN to a tracker book (confirmed).")
@@ -355,22 +478,11 @@ def _unlink(context: dg.OpExecutionContext, config: UnlinkBookConfig, postgres: 
         elif len(removed) == len(mappings):
             item = library_snapshot_sql.library_item(conn, account, asin)
             if item is not None:
-                fingerprint = match_fingerprint(
-                    LibraryItem(
-                        asin=asin,
-                        title=item["title"],
-                        subtitle=item["subtitle"],
-                        authors=item["authors"],
-                        series_title=item["series_title"],
-                        series_sequence=item["series_sequence"],
-                        isbn=item["isbn"],
-                    )
-                )
                 ignored = cq.record_ignored(
                     conn,
                     account,
                     asin,
-                    fingerprint=fingerprint,
+                    fingerprint=resolutions.ignore_fingerprint(item),
                     reason=f"unlinked by {by}",
                     resolved_by=by,
                 )
@@ -425,7 +537,7 @@ def _set_sync(context: dg.OpExecutionContext, config: MappingSyncConfig, postgre
                 )
         changed = mappings_sql.set_mapping_sync(conn, target["id"], config.enabled)
         if changed and config.enabled:
-            progress = progress_sql.apply_current_progress(conn, account, asin)
+            progress = progress_sql.apply_current_progress(conn, account, [asin])
     state = "enabled" if config.enabled else "disabled"
     message = f"Syncing of {asin} → book {target['book_id']} ({target['title']}) " + (
         state if changed else f"was already {state}"
@@ -454,6 +566,8 @@ def set_audible_mapping_sync_job():
 
 conflict_jobs = [
     resolve_audible_conflict_job,
+    resolve_audible_conflicts_job,
+    add_audible_books_to_tracker_job,
     link_audible_book_job,
     unlink_audible_book_job,
     set_audible_mapping_sync_job,

@@ -16,7 +16,6 @@ from domain.settings import (
     SETTINGS,
     SettingError,
     describe_changes,
-    format_value,
 )
 from resources.postgres_resource import PostgresResource
 from resources.queries import accounts as accounts_sql
@@ -43,6 +42,10 @@ class AudibleSettingsConfig(dg.Config):
     daily_limit: int | None = _setting("daily_limit")
     timezone: str | None = _setting("timezone")
     log_retention_days: int | None = _setting("log_retention_days")
+    auto_add_min_progress: int | None = Field(
+        default=None,
+        description=_setting("auto_add_min_progress").description + " Off is 0 here.",
+    )
 
 
 @dg.op(out=dg.Out(dict, description="The account's settings after the change."))
@@ -73,7 +76,11 @@ def apply_audible_settings(
             "settings": dg.MetadataValue.md(
                 markdown_table(
                     [
-                        {"setting": key, "before": format_value(before[key]), "now": format_value(after[key])}
+                        {
+                            "setting": key,
+                            "before": SETTINGS[key].show(before[key]),
+                            "now": SETTINGS[key].show(after[key]),
+                        }
                         for key in SETTINGS
                     ]
                 )
@@ -91,7 +98,7 @@ def apply_audible_settings(
     name="update_audible_settings",
     description=(
         "Change an account's sync settings (enabled, min_interval_minutes, daily_limit, timezone, "
-        "log_retention_days): fill in only the fields to change under "
+        "log_retention_days, auto_add_min_progress): fill in only the fields to change under "
         "ops.apply_audible_settings.config. Applies from the next schedule tick."
     ),
     executor_def=dg.in_process_executor,

@@ -78,9 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parsers(commands)
 
     add_auth_parsers(commands)
+    from pipelines.cli.add_missing import add_add_missing_parser
+    from pipelines.cli.review import add_review_parser
     from pipelines.cli.tracker import add_tracker_parsers
 
     add_tracker_parsers(commands)
+    add_review_parser(commands)
+    add_add_missing_parser(commands)
     _add_debug_flag(parser)
     return parser
 

@@ -108,7 +108,7 @@ def cmd_set(args: argparse.Namespace) -> int:
     if changes:
         print(f"Account {account!r}: {changes[0]} (applies from the next schedule tick)")
     else:
-        print(f"Account {account!r}: {key} is already {format_value(value)}; nothing changed")
+        print(f"Account {account!r}: {key} is already {SETTINGS[key].show(value)}; nothing changed")
     if status["can_sync"]:
         print("Sync now: allowed")
     else:

@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.review import NewBook, ReviewError
+from domain.new_books import NewBook
+from domain.review import ReviewError
 from domain.tracker_profile import id_default_refusal
 from resources.queries import tracker_profile as tracker_profile_sql
 
@@ -57,20 +58,28 @@ def get_book(conn: sa.Connection, book_id: int) -> Any:
     ).one_or_none()
 
 
-def create_book(conn: sa.Connection, book: NewBook) -> Any:
-    """Insert a tracker book and return its id, with the status in the tracker's own word.
+def creation_refusal(conn: sa.Connection) -> str | None:
+    """One line saying why no book can be created in this tracker, or None when one can.
 
-    Refused (ReviewError, nothing written) when the tracker gives new rows no id: an id is never
-    guessed, as the reader's app may hand out the next one itself.
+    An id is never guessed: a tracker that gives new rows no id (its app hands them out) gets
+    no book from here.
     """
     profile = tracker_profile_sql.load_profile(conn)
     id_column = profile.shape.columns.get("id")
     if id_column is not None and not id_column.has_default:
-        raise ReviewError(id_default_refusal(id_column.base_type))
-    refusal = profile.refusal()
+        return id_default_refusal(id_column.base_type)
+    return profile.refusal()
+
+
+def create_book(conn: sa.Connection, book: NewBook) -> Any:
+    """Insert a tracker book and return its id, with the status in the tracker's own word.
+
+    Refused (ReviewError, nothing written) when creation_refusal says why it cannot be done.
+    """
+    refusal = creation_refusal(conn)
     if refusal:
         raise ReviewError(refusal)
-    status = profile.settings.words.get(book.status, book.status)
+    status = tracker_profile_sql.load_profile(conn).settings.words.get(book.status, book.status)
     return conn.execute(
         sa.text(
             "INSERT INTO books (title, author, isbn, status) VALUES (:title, :author, :isbn, :status) RETURNING id"
@@ -86,3 +95,85 @@ def book_finish_dates(conn: sa.Connection, book_ids: list[int]) -> dict[int, Any
         sa.text("SELECT id, author, finished_at FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
     )
     return {row.id: {"author": row.author, "finished_at": row.finished_at} for row in rows}
+
+
+def get_books(conn: sa.Connection, book_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    rows = conn.execute(
+        sa.text("SELECT id, title, author FROM books WHERE id = ANY(:ids)"), {"ids": list(book_ids)}
+    )
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_books(conn: sa.Connection, terms: Sequence[str], limit: int = 200) -> list[dict[str, Any]]:
+    """Books whose title or author contains every term (case-insensitive), at most ``limit``."""
+    if not terms:
+        return []
+    where = " AND ".join(
+        f"(title ILIKE :t{i} OR coalesce(author, '') ILIKE :t{i})" for i in range(len(terms))
+    )
+    rows = conn.execute(
+        sa.text(f"SELECT id, title, author FROM books WHERE {where} ORDER BY id LIMIT :limit"),
+        {**{f"t{i}": _like(term) for i, term in enumerate(terms)}, "limit": limit},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+_PROGRESS_COLUMNS = ("progress_percent", "status", "started_at", "finished_at")
+
+
+def progress_state(conn: sa.Connection, book_id: int) -> dict[str, Any] | None:
+    """What the sync writes on a book (progress, status, dates), to put back on an undo."""
+    row = conn.execute(
+        sa.text(f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM books WHERE id = :id"), {"id": book_id}
+    ).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+def restore_progress(
+    conn: sa.Connection, book_id: int, before: dict[str, Any], expected: dict[str, Any]
+) -> bool:
+    """Put ``before`` back, only while the book still holds ``expected`` (nobody changed it since)."""
+    current = conn.execute(
+        sa.text(f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM books WHERE id = :id FOR UPDATE"),
+        {"id": book_id},
+    ).one_or_none()
+    if current is None or dict(current._mapping) != expected:
+        return False
+    conn.execute(
+        sa.text(
+            "UPDATE books SET "
+            + ", ".join(f"{c} = :{c}" for c in _PROGRESS_COLUMNS)
+            + ", updated_at = now() WHERE id = :id"
+        ),
+        {"id": book_id, **{c: before[c] for c in _PROGRESS_COLUMNS}},
+    )
+    return True
+
+
+def references_to_book(conn: sa.Connection, book_id: int) -> list[str]:
+    """Tables (any app's) with a row whose foreign key points at the book."""
+    keys = conn.execute(
+        sa.text(
+            "SELECT c.conrelid::regclass::text AS tbl, a.attname AS col FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.confrelid = 'books'::regclass AND cardinality(c.conkey) = 1"
+        )
+    ).all()
+    found = []
+    for key in keys:
+        # Identifiers come from the catalog (regclass text is already quoted where needed).
+        column = conn.dialect.identifier_preparer.quote(key.col)
+        if conn.execute(
+            sa.text(f"SELECT EXISTS (SELECT 1 FROM {key.tbl} WHERE {column} = :id)"), {"id": book_id}
+        ).scalar():
+            found.append(key.tbl)
+    return found
+
+
+def delete_book(conn: sa.Connection, book_id: int) -> bool:
+    return bool(conn.execute(sa.text("DELETE FROM books WHERE id = :id"), {"id": book_id}).rowcount)

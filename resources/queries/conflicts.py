@@ -13,13 +13,48 @@ import sqlalchemy as sa
 
 from resources.queries import sync_logs
 
+# What a person needs to decide a title: the Audible data as last synced (the conflict's own
+# snapshot when the title has left the library since), current progress included.
+_TITLE_COLUMNS = """
+    coalesce(li.title, x.audible_item ->> 'title') AS title,
+    coalesce(li.subtitle, x.audible_item ->> 'subtitle') AS subtitle,
+    coalesce(li.authors, x.audible_item ->> 'authors') AS authors,
+    coalesce(li.narrators, x.audible_item ->> 'narrators') AS narrators,
+    coalesce(li.series_title, x.audible_item ->> 'series_title') AS series_title,
+    coalesce(li.series_sequence, x.audible_item ->> 'series_sequence') AS series_sequence,
+    coalesce(li.runtime_length_min, (x.audible_item ->> 'runtime_length_min')::integer) AS runtime_length_min,
+    coalesce(li.isbn, x.audible_item ->> 'isbn') AS isbn,
+    coalesce(li.percent_complete, (x.audible_item ->> 'percent_complete')::numeric, 0) AS percent_complete,
+    coalesce(li.is_finished, (x.audible_item ->> 'is_finished')::boolean, false) AS is_finished
+"""
+
 
 def open_conflicts(conn: sa.Connection, account: str | None = None) -> list[dict[str, Any]]:
-    """Unresolved conflicts, oldest first (all accounts unless one is named)."""
+    """Unresolved conflicts with the title's Audible data and progress, oldest first (all accounts
+    unless one is named)."""
     rows = conn.execute(
         sa.text(
-            "SELECT id, account, asin, title, subtitle, authors, candidates, reason, created_at, updated_at "
-            "FROM audible_open_conflicts WHERE (CAST(:a AS text) IS NULL OR account = :a) ORDER BY id"
+            f"SELECT x.id, x.account, x.asin, {_TITLE_COLUMNS}, x.candidates, x.reason, x.created_at, "
+            "x.updated_at FROM audible_conflicts x "
+            "LEFT JOIN audible_library_items li ON li.account = x.account AND li.asin = x.asin "
+            "WHERE NOT x.resolved AND (CAST(:a AS text) IS NULL OR x.account = :a) ORDER BY x.id"
+        ),
+        {"a": account},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def unmapped_titles(conn: sa.Connection, account: str | None = None) -> list[dict[str, Any]]:
+    """Titles of the last synced library that no tracker book is mapped to (audible_unmapped_books),
+    with their Audible data; ``unmapped`` holds the view's whole row (the engine's note, when it keeps one)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT li.account, li.asin, li.title, li.subtitle, li.authors, li.narrators, li.series_title, "
+            "li.series_sequence, li.runtime_length_min, li.isbn, li.percent_complete, li.is_finished, "
+            "u.open_conflict_id, u.ignored, to_jsonb(u) AS unmapped "
+            "FROM audible_unmapped_books u "
+            "JOIN audible_library_items li ON li.account = u.account AND li.asin = u.asin "
+            "WHERE (CAST(:a AS text) IS NULL OR u.account = :a) ORDER BY li.account, li.first_seen_at, li.asin"
         ),
         {"a": account},
     )
@@ -56,13 +91,39 @@ def open_conflict_for_asin(conn: sa.Connection, account: str, asin: str) -> Any:
 
 def mark_resolved(
     conn: sa.Connection, conflict_id: int, *, resolution: str, book_id: int | None, resolved_by: str
-) -> None:
-    conn.execute(
+) -> Any:
+    """Close the conflict with the decision; returns its resolved_at (what an undo checks against)."""
+    return conn.execute(
         sa.text(
             "UPDATE audible_conflicts SET resolved = true, resolution = :resolution, resolved_book_id = :b, "
-            "resolved_by = :by, resolved_at = now(), updated_at = now() WHERE id = :id"
+            "resolved_by = :by, resolved_at = clock_timestamp(), updated_at = now() WHERE id = :id "
+            "RETURNING resolved_at"
         ),
         {"id": conflict_id, "resolution": resolution, "b": book_id, "by": resolved_by},
+    ).scalar_one()
+
+
+def reopen_conflict(conn: sa.Connection, conflict_id: int, resolved_at: Any) -> bool:
+    """Undo a resolution: open the conflict again, if it is still resolved as that decision left it."""
+    return bool(
+        conn.execute(
+            sa.text(
+                "UPDATE audible_conflicts SET resolved = false, resolution = NULL, resolved_book_id = NULL, "
+                "resolved_by = NULL, resolved_at = NULL, updated_at = now() "
+                "WHERE id = :id AND resolved AND resolved_at = :at"
+            ),
+            {"id": conflict_id, "at": resolved_at},
+        ).rowcount
+    )
+
+
+def delete_ignore(conn: sa.Connection, conflict_id: int) -> bool:
+    """Undo record_ignored: the title becomes an ordinary unmapped title again."""
+    return bool(
+        conn.execute(
+            sa.text("DELETE FROM audible_conflicts WHERE id = :id AND resolved AND resolution = 'ignored'"),
+            {"id": conflict_id},
+        ).rowcount
     )
 
 

@@ -117,3 +117,38 @@ def set_mapping_sync(conn: sa.Connection, mapping_id: int, enabled: bool) -> boo
             {"id": mapping_id, "e": enabled},
         ).rowcount
     )
+
+
+_MAPPING_COLUMNS = (
+    "id, account, asin, book_id, match_method, confidence, confirmed, sync_enabled, "
+    "last_percent_complete, last_is_finished, last_synced_at, created_at, updated_at"
+)
+
+
+def mapping_rows(conn: sa.Connection, account: str, asin: str) -> list[dict[str, Any]]:
+    """Every mapping of the ASIN, whole rows: what an undo puts back."""
+    rows = conn.execute(
+        sa.text(
+            f"SELECT {_MAPPING_COLUMNS} FROM audible_book_mappings WHERE account = :a AND asin = :asin "
+            "ORDER BY id FOR UPDATE"
+        ),
+        {"a": account, "asin": asin},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def restore_mappings(conn: sa.Connection, account: str, asin: str, rows: list[dict[str, Any]]) -> None:
+    """Make the ASIN's mappings exactly ``rows`` again (same ids), as mapping_rows read them."""
+    conn.execute(
+        sa.text("DELETE FROM audible_book_mappings WHERE account = :a AND asin = :asin"),
+        {"a": account, "asin": asin},
+    )
+    if rows:
+        params = ", ".join(f":{c.strip()}" for c in _MAPPING_COLUMNS.split(","))
+        conn.execute(
+            sa.text(
+                f"INSERT INTO audible_book_mappings ({_MAPPING_COLUMNS}) OVERRIDING SYSTEM VALUE "
+                f"VALUES ({params})"
+            ),
+            rows,
+        )

@@ -167,16 +167,33 @@ def apply_progress(
     return {"books_updated": books_updated, "history_rows": history_rows, "changes": changes}
 
 
-def apply_current_progress(conn: sa.Connection, account: str, asin: str) -> dict[str, Any]:
-    """Apply the ASIN's progress from the last synced library to its enabled mappings, now.
+def apply_current_progress(conn: sa.Connection, account: str, asins: Sequence[str]) -> dict[str, Any]:
+    """Apply these ASINs' progress from the last synced library to their enabled mappings, now.
 
-    Reuses the sync's own progress step on a one-title staging table, so a
-    resolution writes books, mappings and history exactly as a sync would.
-    Call once per transaction (the staging tables drop at commit).
+    Reuses the sync's own progress step on a staging table of just these titles, so
+    a resolution writes books, mappings and history exactly as a sync would.
     """
     profile = tracker_profile_sql.load_profile(conn)
     refusal = profile.refusal()
     if refusal:
         raise ReviewError(refusal)
-    staging.stage_stored_title(conn, account, asin)
-    return apply_progress(conn, account, None, profile)
+    staging.stage_stored_titles(conn, account, asins)
+    result = apply_progress(conn, account, None, profile)
+    staging.drop_progress_stages(conn)  # so a later call in the same transaction can stage again
+    return result
+
+
+def history_watermark(conn: sa.Connection) -> int:
+    """The newest history row id: rows above it were written after this call."""
+    return conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM audible_progress_history")).scalar_one()
+
+
+def delete_history_since(conn: sa.Connection, account: str, asin: str, after_id: int) -> int:
+    """Remove the history a resolution appended for the title (not a sync's: those carry a sync log)."""
+    return conn.execute(
+        sa.text(
+            "DELETE FROM audible_progress_history WHERE account = :a AND asin = :asin AND id > :after "
+            "AND sync_log_id IS NULL"
+        ),
+        {"a": account, "asin": asin, "after": after_id},
+    ).rowcount

@@ -68,17 +68,22 @@ def stage_library(conn: sa.Connection, items: Sequence[LibraryItem]) -> None:
     conn.execute(sa.text("ANALYZE tmp_library"))
 
 
-def stage_stored_title(conn: sa.Connection, account: str, asin: str) -> None:
-    """Stage one title as the last sync stored it, in the same shape as a fetched library."""
+def stage_stored_titles(conn: sa.Connection, account: str, asins: Sequence[str]) -> None:
+    """Stage titles as the last sync stored them, in the same shape as a fetched library."""
     _create_library_stage(conn)
     columns = ", ".join(LIBRARY_COLUMNS)
     conn.execute(
         sa.text(
             f"INSERT INTO tmp_library ({columns}) SELECT {columns} FROM audible_library_items "
-            "WHERE account = :a AND asin = :asin"
+            "WHERE account = :a AND asin = ANY(:asins)"
         ),
-        {"a": account, "asin": asin},
+        {"a": account, "asins": list(asins)},
     )
+
+
+def drop_progress_stages(conn: sa.Connection) -> None:
+    """Drop the staged titles and the progress step's table before the transaction ends."""
+    conn.execute(sa.text("DROP TABLE IF EXISTS tmp_progress, tmp_library"))
 
 
 def stage_decisions(conn: sa.Connection, decisions: Sequence[dict[str, Any]]) -> None:

@@ -31,6 +31,16 @@ def read_view(conn: sa.Connection, view: str, account: str, order_by: str) -> li
     }
     if view not in allowed:
         raise ValueError(f"unknown stats view {view!r}")
+    if view == "audible_sync_stats":
+        # With the books syncs added on their own (auto_add_min_progress), kept in a view beside it.
+        rows = conn.execute(
+            sa.text(
+                "SELECT s.*, a.books_auto_added, a.auto_add_min_progress FROM audible_sync_stats s "
+                "LEFT JOIN audible_auto_add_stats a ON a.account = s.account WHERE s.account = :a"
+            ),
+            {"a": account},
+        )
+        return [dict(row._mapping) for row in rows]
     rows = conn.execute(
         sa.text(f"SELECT * FROM {view} WHERE account = :a ORDER BY {order_by}"), {"a": account}
     )

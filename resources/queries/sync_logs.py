@@ -146,10 +146,10 @@ def complete_sync_log(conn: sa.Connection, log_id: int, account: str, counts: di
         sa.text(
             "UPDATE audible_sync_logs SET status = 'success', finished_at = now(), "
             "items_matched = :items_matched, mappings_created = :mappings_created, "
-            "conflicts_opened = :conflicts_opened, progress_updates = :progress_updates "
-            "WHERE id = :id"
+            "conflicts_opened = :conflicts_opened, progress_updates = :progress_updates, "
+            "books_auto_added = :books_auto_added WHERE id = :id"
         ),
-        {"id": log_id, **counts},
+        {"id": log_id, "books_auto_added": 0, **counts},
     )
 
 

@@ -36,6 +36,10 @@ from domain.settings import (
         ("timezone", "UTC", "UTC"),
         ("timezone", " America/New_York ", "America/New_York"),
         ("log_retention_days", "365", 365),
+        ("auto_add_min_progress", "25", 25),
+        ("auto_add_min_progress", "100", 100),
+        ("auto_add_min_progress", "off", None),
+        ("auto_add_min_progress", "0", None),
     ],
 )
 def test_parse_setting_accepts_what_people_type(key, text, expected):
@@ -59,6 +63,8 @@ def test_dashes_and_case_in_the_key_are_forgiven():
         ("daily_limit", "10001", "from 1 to 10,000"),
         ("daily_limit", "", "from 1 to 10,000"),
         ("log_retention_days", "0", "from 1 to 3,650 days"),
+        ("auto_add_min_progress", "101", "from 1 to 100 percent, or off"),
+        ("auto_add_min_progress", "soon", "a whole number"),
         ("enabled", "maybe", "true or false"),
         ("enabled", "", "true or false"),
         ("timezone", "Mars/Olympus_Mons", "IANA time zone"),
@@ -144,10 +150,12 @@ def test_settings_lines_show_every_setting_once():
         "daily_limit": 600,
         "timezone": "UTC",
         "log_retention_days": 90,
+        "auto_add_min_progress": None,
     }
     lines = settings_lines(values, extra=[("notify_webhook", "not set")])
     assert [line.split()[0] for line in lines] == [*SETTINGS, "notify_webhook"]
     assert lines[0].split()[1] == "true"
+    assert lines[5].split()[:2] == ["auto_add_min_progress", "off"]
 
 
 def test_sync_blocked_ignores_the_normal_wait():

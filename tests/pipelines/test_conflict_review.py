@@ -88,8 +88,9 @@ def test_sync_reports_conflicts_as_a_warn_check_with_table_and_run_config(databa
     assert "#4 The Hobbit — J. R. R. Tolkien (1.00)" in table and "#5 The Hobbit" in table
     assert "ambiguous" in table and "Fourth Wing" in table and "different author" in table
     assert check.metadata["open_conflicts"].value == 2
-    run_config = check.metadata["run_config"].value
-    assert f"conflict_id: {hobbit}" in run_config and "book_id: 4" in run_config
+    run_config = check.metadata["run_config"]
+    assert isinstance(run_config, dg.TextMetadataValue)
+    assert f"- conflict_id: {hobbit}\n          book_id: 4" in run_config.value
 
 
 def test_resolving_every_conflict_through_the_job_turns_the_check_green(database_url, engine):
@@ -318,7 +319,11 @@ BAD_CONFIGS = [
     ("resolve_audible_conflict", {"conflict_id": 999_999, "book_id": 4}, "conflict 999999 does not exist"),
     ("resolve_audible_conflict", {"conflict_id": "HOBBIT", "book_id": 4, "ignore": True}, "exactly one of"),
     ("resolve_audible_conflict", {"conflict_id": "HOBBIT"}, "got none"),
-    ("resolve_audible_conflict", {"conflict_id": "HOBBIT", "create_new": True}, "needs book_data"),
+    (
+        "resolve_audible_conflict",
+        {"conflict_id": "HOBBIT", "create_new": True, "book_data": {"title": "  "}},
+        "title is empty",
+    ),
     ("resolve_audible_conflict", {"conflict_id": "HOBBIT", "book_id": 999_999}, "book 999999 does not exist"),
     (
         "resolve_audible_conflict",
@@ -448,74 +453,25 @@ def test_the_code_location_offers_the_review_tools():
     )
 
 
-def test_the_pasted_run_config_resolves_the_conflict_with_dagster_job_execute(database_url, engine, tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import yaml
-
-    from pipelines.conflict_jobs import resolve_audible_conflict_job
-    from tests.support.environment import subprocess_env
-
-    # Exactly what the UI's copy button gives a person: the metadata value, untouched.
-    copied = _check(run_sync(database_url)).metadata["run_config"]
-    assert isinstance(copied, dg.TextMetadataValue)
-    pasted = copied.value
-    assert dg.validate_run_config(resolve_audible_conflict_job, yaml.safe_load(pasted))
-    config = tmp_path / "config.yaml"
-    config.write_text(pasted)
-    env = subprocess_env(AUDIBLE_TRACKER_DATABASE_URL=database_url)
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [
-        str(dagster),
-        "job",
-        "execute",
-        "-m",
-        "pipelines.definitions",
-        "-j",
-        "resolve_audible_conflict",
-    ]
-    completed = subprocess.run(
-        [*command, "-c", str(config)],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    [mapping] = _rows(
-        engine, "SELECT book_id, confirmed FROM audible_book_mappings WHERE asin = :a", a=HOBBIT
-    )
-    assert mapping == {"book_id": 4, "confirmed": True}
-
-    again = subprocess.run(
-        [*command, "-c", str(config)],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert again.returncode != 0
-    assert "was already resolved: linked to book 4" in again.stdout + again.stderr
-
-
 def test_the_readme_run_configs_are_valid_for_their_job():
     import re
     from pathlib import Path
 
     import yaml
 
-    from pipelines.conflict_jobs import resolve_audible_conflict_job
+    from pipelines.definitions import defs
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Reviewing conflicts", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    assert len(blocks) == 3
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    job_of_op = {
+        "resolve_conflicts": "resolve_audible_conflicts",
+        "resolve_conflict": "resolve_audible_conflict",
+    }
+    assert sorted(op for block in blocks for op in block["ops"]) == sorted(job_of_op)
     for block in blocks:
-        assert dg.validate_run_config(resolve_audible_conflict_job, yaml.safe_load(block))
+        [op] = block["ops"]
+        assert dg.validate_run_config(defs.resolve_job_def(job_of_op[op]), block)
 
 
 def test_an_asin_typed_in_lower_case_is_found(database_url, engine):

@@ -43,6 +43,8 @@ EXPECTED_JOBS = {
     "set_audible_mapping_sync",
     "update_audible_settings",
     "update_tracker_profile",
+    "resolve_audible_conflicts",
+    "add_audible_books_to_tracker",
 }
 # name -> (cron, job)
 EXPECTED_SCHEDULES = {

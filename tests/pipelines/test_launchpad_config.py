@@ -6,10 +6,13 @@ import pytest
 
 from domain.settings import SETTINGS
 from pipelines.conflict_jobs import (
+    AddBooksConfig,
     BookData,
+    ConflictDecision,
     LinkBookConfig,
     MappingSyncConfig,
     ResolveConflictConfig,
+    ResolveConflictsConfig,
     UnlinkBookConfig,
 )
 from pipelines.definitions import defs
@@ -22,6 +25,9 @@ CONFIGS = (
     UnlinkBookConfig,
     MappingSyncConfig,
     BookData,
+    ResolveConflictsConfig,
+    ConflictDecision,
+    AddBooksConfig,
 )
 
 

@@ -76,6 +76,7 @@ def test_every_setting_round_trips_through_job_and_cli(database_url, demo_accoun
         "daily_limit": 48,
         "timezone": "America/New_York",
         "log_retention_days": 14,
+        "auto_add_min_progress": 25,
     }
     result = run_settings_job(database_url, **wanted)
     assert result.success
@@ -91,7 +92,12 @@ def test_every_setting_round_trips_through_job_and_cli(database_url, demo_accoun
     assert json.loads(capsys.readouterr().out)["settings"] == wanted
 
     # …and the CLI's changes are what the job (run with no fields) shows.
-    for key, text in [("enabled", "true"), ("min_interval_minutes", "5"), ("timezone", "Asia/Kolkata")]:
+    for key, text in [
+        ("enabled", "true"),
+        ("min_interval_minutes", "5"),
+        ("timezone", "Asia/Kolkata"),
+        ("auto_add_min_progress", "off"),
+    ]:
         assert main(["config", "set", key, text]) == 0
     shown = run_settings_job(database_url)
     assert shown.success
@@ -100,6 +106,7 @@ def test_every_setting_round_trips_through_job_and_cli(database_url, demo_accoun
         "enabled": True,
         "min_interval_minutes": 5,
         "timezone": "Asia/Kolkata",
+        "auto_add_min_progress": None,
     }
     assert _output_metadata(shown)["changed"].value == "_nothing_"
 
@@ -117,6 +124,7 @@ def test_only_the_given_fields_change(database_url, demo_account):
         ({"daily_limit": 10_001}, "daily_limit", "from 1 to 10,000"),
         ({"timezone": "Europe/Atlantis"}, "timezone", "IANA time zone"),
         ({"log_retention_days": 0}, "log_retention_days", "from 1 to 3,650"),
+        ({"auto_add_min_progress": 101}, "auto_add_min_progress", "from 1 to 100 percent, or off"),
         # A valid change beside an invalid one is not applied either.
         ({"enabled": False, "daily_limit": 0}, "daily_limit", "from 1 to 10,000"),
     ],

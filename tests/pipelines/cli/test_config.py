@@ -72,6 +72,7 @@ def test_show_prints_every_setting_and_the_current_status(database_url, engine, 
         "daily_limit": 600,
         "timezone": "UTC",
         "log_retention_days": 90,
+        "auto_add_min_progress": None,
     }
     assert shown["notify_webhook_set"] is False
     assert shown["state"]["syncs_today"] == 1
