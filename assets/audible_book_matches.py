@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from domain import matching, normalize
+from domain import match_scoring, matching, normalize
 from domain.matching import BookIndex, MatchSettings, TrackerBook
 from domain.reports import count_by, markdown_table
 from domain.sync_results import LibrarySnapshot, MatchResults, match_fingerprint
@@ -19,7 +19,7 @@ from resources.queries import sync as q
 def matcher_digest(settings: MatchSettings) -> str:
     """Changes whenever the matcher could decide differently: its code or its settings."""
     digest = hashlib.sha256(repr(settings).encode())
-    for module in (matching, normalize):
+    for module in (matching, match_scoring, normalize):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
