@@ -40,19 +40,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from domain.library_items import LibraryItem
 from domain.match_scoring import (
-    VOLUME_GUARDS,
+    AUTHOR_GUARDS,
+    CERTAIN_GUARDS,
     AuthorAgreement,
     Evidence,
     Guard,
     Penalties,
     Side,
     compare,
+    main_words_contained,
+    narrator_named_as_author,
     subtitle_variant,
     title_variants,
 )
@@ -65,6 +69,14 @@ from domain.normalize import (
 )
 
 LINKED, CONFLICT, UNMATCHED = "linked", "conflict", "unmatched"
+
+
+class Doubt(Enum):
+    """Why the best candidate is not linked."""
+
+    GUARDED = "guarded"  # a guard holds (see match_scoring.Guard)
+    LOW_CONFIDENCE = "low_confidence"  # below MatchSettings.link_threshold
+    AMBIGUOUS = "ambiguous"  # the runner-up is within MatchSettings.margin
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,8 @@ class MatchSettings:
     link_threshold       a fuzzy candidate must score at least this to be linked.
     margin               ...and lead the runner-up by at least this much, else "ambiguous".
     conflict_threshold   below this the best candidate is not worth a person's time: unmatched.
+    plausible_threshold  a candidate with nothing against it but its score must reach this for a
+                         person to be asked about it; below it the item is unmatched (a near-miss).
     max_candidates       candidates reported per decision.
     block_limit          books scored per item after blocking (speed vs. recall of odd titles).
     isbn_title_floor     an equal ISBN links unless the title similarity is below this (or halfway
@@ -107,6 +121,7 @@ class MatchSettings:
     link_threshold: float = 0.90
     margin: float = 0.05
     conflict_threshold: float = 0.55
+    plausible_threshold: float = 0.80
     max_candidates: int = 5
     block_limit: int = 30
     isbn_title_floor: float = 0.6
@@ -123,6 +138,7 @@ class MatchSettings:
             "link_threshold",
             "margin",
             "conflict_threshold",
+            "plausible_threshold",
             "isbn_title_floor",
             "author_unknown_factor",
             "author_mismatch_factor",
@@ -132,8 +148,11 @@ class MatchSettings:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"MatchSettings.{name} must be between 0 and 1, got {value}")
-        if self.conflict_threshold > self.link_threshold:
-            raise ValueError("MatchSettings.conflict_threshold must not exceed link_threshold")
+        if not self.conflict_threshold <= self.plausible_threshold <= self.link_threshold:
+            raise ValueError(
+                "MatchSettings.conflict_threshold must not exceed plausible_threshold, "
+                "nor plausible_threshold link_threshold"
+            )
         if self.max_candidates < 1 or self.block_limit < 1:
             raise ValueError("MatchSettings.max_candidates and block_limit must be at least 1")
         penalties = Penalties(
@@ -415,33 +434,59 @@ class BookIndex:
         floor = self.settings.isbn_title_floor
         if evidence.title_sim < floor:
             return True
-        return evidence.author is AuthorAgreement.MISMATCH and evidence.title_sim < (1.0 + floor) / 2
+        disagree = evidence.author is AuthorAgreement.MISMATCH or evidence.author is AuthorAgreement.NEAR
+        return disagree and evidence.title_sim < (1.0 + floor) / 2
 
     def _decide(self, query: _Query, scored: list[Evidence]) -> MatchDecision:
         s = self.settings
         asin = query.item.asin
         worth = [c for c in scored if c.score >= s.conflict_threshold]
         if not worth:
-            return _unmatched(asin, _explain_nothing_similar(scored[0] if scored else None))
-        candidates = tuple(Candidate(c.entry.book.id, c.score) for c in worth[: s.max_candidates])
+            closest = _candidates(scored, s.max_candidates)
+            return _unmatched(asin, _explain_nothing_similar(scored[0] if scored else None), closest)
+        candidates = _candidates(worth, s.max_candidates)
         best = worth[0]
         runner = worth[1] if len(worth) > 1 else None
-        reason = self._doubt(query, best, runner)
-        if reason is not None:
-            return MatchDecision(asin, CONFLICT, None, "fuzzy", best.score, candidates, reason)
-        reason = _explain_fuzzy_link(best, runner)
-        return MatchDecision(asin, LINKED, best.entry.book.id, "fuzzy", best.score, candidates, reason)
+        doubt = self._doubt(best, runner)
+        if doubt is None:
+            reason = _explain_fuzzy_link(best, runner)
+            return MatchDecision(asin, LINKED, best.entry.book.id, "fuzzy", best.score, candidates, reason)
+        _recognise_narrators(query, worth)
+        # A tracker that numbers this series' volumes ("Mahabharata Volume 6") lacks the item's
+        # volume; its plain "The Mahabharata" is then some other book.
+        numbered = any(Guard.OTHER_VOLUME in c.guards for c in worth)
+        position = next((i for i, c in enumerate(worth) if self._plausible(query, c, numbered)), None)
+        if position is None:
+            # Every candidate is certainly another book, or too far off to ask about.
+            return _unmatched(asin, _explain_absent(query, best, s), candidates)
+        if position:
+            best = worth[position]
+            runner = worth[position + 1] if position + 1 < len(worth) else None
+            doubt = self._doubt(best, runner) or Doubt.LOW_CONFIDENCE
+        reason = _explain_doubt(doubt, query, best, runner, s)
+        return MatchDecision(asin, CONFLICT, None, "fuzzy", best.score, candidates, reason)
 
-    def _doubt(self, query: _Query, best: Evidence, runner: Evidence | None) -> str | None:
-        """Why the best candidate must not be linked (a sentence), or None to link it."""
+    def _doubt(self, best: Evidence, runner: Evidence | None) -> Doubt | None:
+        """Why the best candidate must not be linked, or None to link it."""
         s = self.settings
         if best.guards:
-            return _explain_guard(query, best)
+            return Doubt.GUARDED
         if best.score < s.link_threshold:
-            return _explain_low_confidence(best, s.link_threshold)
+            return Doubt.LOW_CONFIDENCE
         if runner is not None and best.score - runner.score < s.margin:
-            return _explain_ambiguous(best, runner, s.margin)
+            return Doubt.AMBIGUOUS
         return None
+
+    def _plausible(self, query: _Query, candidate: Evidence, volumes_numbered: bool) -> bool:
+        """Whether a person might take this candidate for the item's book."""
+        if CERTAIN_GUARDS.intersection(candidate.guards):
+            return False
+        if volumes_numbered and Guard.VOLUME_UNSTATED in candidate.guards:
+            return False
+        if candidate.guards or candidate.score >= self.settings.plausible_threshold:
+            return True
+        # Below the bar only a variant of the title is worth a question (see main_words_contained).
+        return main_words_contained(query.title, candidate.entry.title)
 
 
 def match_library(
@@ -451,8 +496,26 @@ def match_library(
     return BookIndex(books, settings).match_all(items)
 
 
-def _unmatched(asin: str, reason: str) -> MatchDecision:
-    return MatchDecision(asin, UNMATCHED, None, None, 0.0, (), reason)
+def _unmatched(asin: str, reason: str, closest: tuple[Candidate, ...] = ()) -> MatchDecision:
+    return MatchDecision(asin, UNMATCHED, None, None, 0.0, closest, reason)
+
+
+def _recognise_narrators(query: _Query, worth: list[Evidence]) -> None:
+    """Turn DIFFERENT_AUTHOR into NARRATOR_AS_AUTHOR where the tracker names the narrator.
+
+    Left to the decision, and to items it cannot link: it is the same penalty, and
+    most candidates never need the narrators parsed.
+    """
+    if not query.item.narrators:
+        return
+    narrators = split_item_authors(query.item.narrators)
+    for candidate in worth:
+        if Guard.DIFFERENT_AUTHOR in candidate.guards and narrator_named_as_author(narrators, candidate):
+            candidate.guards[candidate.guards.index(Guard.DIFFERENT_AUTHOR)] = Guard.NARRATOR_AS_AUTHOR
+
+
+def _candidates(scored: list[Evidence], limit: int) -> tuple[Candidate, ...]:
+    return tuple(Candidate(c.entry.book.id, c.score) for c in scored[:limit])
 
 
 # --- the sentences people read -----------------------------------------------------------
@@ -529,22 +592,111 @@ def _explain_ambiguous(best: Evidence, runner: Evidence, margin: float) -> str:
     )
 
 
+GUARD_LABELS = {
+    Guard.DIFFERENT_AUTHOR: "different author",
+    Guard.SIMILAR_AUTHOR: "different author",
+    Guard.NARRATOR_AS_AUTHOR: "different author",
+    Guard.OTHER_VOLUME: "volume mismatch",
+    Guard.SERIES_POSITION: "volume mismatch",
+    Guard.VOLUME_UNSTATED: "volume mismatch",
+    Guard.OTHER_PART: "part mismatch",
+    Guard.PART_UNSTATED: "part mismatch",
+    Guard.OTHER_NUMBER: "number mismatch",
+    Guard.NUMBER_UNSTATED: "number mismatch",
+    Guard.OMNIBUS_VS_SINGLE: "omnibus vs single volume",
+    Guard.COLLECTION_UNSTATED: "collection or single book",
+    Guard.OMNIBUS_RANGES: "different omnibus ranges",
+    Guard.SERIES_NAME: "series name",
+    Guard.OTHER_COLLECTION: "different collections",
+    Guard.COMPANION: "companion work",
+    Guard.ADAPTATION: "adaptation",
+    Guard.ONE_WORD_NO_AUTHOR: "no author to confirm a one-word title",
+}
+_VOLUME_SENTENCE_GUARDS = frozenset(
+    {
+        Guard.OTHER_VOLUME,
+        Guard.SERIES_POSITION,
+        Guard.VOLUME_UNSTATED,
+        Guard.OTHER_PART,
+        Guard.PART_UNSTATED,
+        Guard.OMNIBUS_VS_SINGLE,
+        Guard.OMNIBUS_RANGES,
+    }
+)
+_ADAPTATION_WORDS = {
+    "dramatisation": "a dramatisation",
+    "abridged": "abridged",
+    "summary": "a summary or study guide",
+}
+
+
+def _adaptation_text(info: TitleInfo) -> str:
+    if not info.adaptation:
+        return "the book itself"
+    return " and ".join(_ADAPTATION_WORDS.get(kind, kind) for kind in sorted(info.adaptation))
+
+
+def _explain_doubt(
+    doubt: Doubt, query: _Query, best: Evidence, runner: Evidence | None, settings: MatchSettings
+) -> str:
+    if doubt is Doubt.GUARDED:
+        return _explain_guard(query, best)
+    if doubt is Doubt.AMBIGUOUS and runner is not None:
+        return _explain_ambiguous(best, runner, settings.margin)
+    return _explain_low_confidence(best, settings.link_threshold)
+
+
+def _explain_absent(query: _Query, best: Evidence, settings: MatchSettings) -> str:
+    """Why the item is taken to be absent from the tracker, naming its closest book."""
+    if best.guards:
+        return f"{_explain_guard(query, best)}; not in the tracker"
+    return (
+        f"unmatched: the closest tracker book {_label(best.entry)} scores {best.score:.2f} "
+        f"(a person is asked from {settings.plausible_threshold:.2f})"
+    )
+
+
+def _explain_author(query: _Query, best: Evidence, guard: Guard, label: str, score: str) -> str:
+    who = _short(query.item.authors or "unknown", 40)
+    if guard is Guard.NARRATOR_AS_AUTHOR:
+        who += f", read by {_short(query.item.narrators or '', 40)}"
+    sentence = f"different author: the audiobook is by {who}, the closest book is {label} ({score})"
+    if guard is Guard.SIMILAR_AUTHOR:
+        sentence += "; the names are close"
+    return sentence
+
+
 def _explain_guard(query: _Query, best: Evidence) -> str:
     """The first guard of the best candidate, in words."""
     guard = best.guards[0]
+    name = GUARD_LABELS[guard]
     label = _label(best.entry)
     score = f"{best.score:.2f}"
-    if guard is Guard.DIFFERENT_AUTHOR:
-        who = _short(query.item.authors or "unknown", 40)
-        return f"different author: the audiobook is by {who}, the closest book is {label} ({score})"
-    if guard in VOLUME_GUARDS:
+    if guard in AUTHOR_GUARDS:
+        return _explain_author(query, best, guard, label, score)
+    if guard in _VOLUME_SENTENCE_GUARDS:
         return (
-            f"{guard.value}: the audiobook is {_volume_text(query.title)}, {label} is "
+            f"{name}: the audiobook is {_volume_text(query.title)}, {label} is "
             f"{_volume_text(best.entry.title)} ({score})"
         )
-    if guard is Guard.NUMBER:
-        return f"number mismatch: the titles carry different numbers ({label}, {score})"
+    if guard is Guard.OTHER_NUMBER or guard is Guard.NUMBER_UNSTATED:
+        return f"{name}: the titles carry different numbers ({label}, {score})"
     if guard is Guard.COMPANION:
         words = sorted(query.title.companion ^ best.entry.title.companion)
-        return f"companion work: {label} differs by '{', '.join(words)}' ({score})"
-    return f"{guard.value}: {label} ({score})"
+        return f"{name}: {label} differs by '{', '.join(words)}' ({score})"
+    if guard is Guard.ADAPTATION:
+        return (
+            f"{name}: the audiobook is {_adaptation_text(query.title)}, {label} is "
+            f"{_adaptation_text(best.entry.title)} ({score})"
+        )
+    if guard is Guard.COLLECTION_UNSTATED:
+        return (
+            f"{name}: the audiobook is {_volume_text(query.title)}; {label} has its title but does "
+            f"not say whether it is the collection or one book of it ({score})"
+        )
+    if guard is Guard.SERIES_NAME:
+        series = _short(query.item.series_title or "its series", 40)
+        return f"{name}: {label} is named after the series ({series}), not this book ({score})"
+    if guard is Guard.OTHER_COLLECTION:
+        return f"{name}: the audiobook and {label} are different collections under one name ({score})"
+    return f"{name}: {label} ({score})"

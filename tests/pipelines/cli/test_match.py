@@ -58,7 +58,8 @@ def test_json_output_follows_the_contract_in_library_order(tmp_path: Path) -> No
         "candidates": [{"book_id": 1, "score": 1.0}],
         "reason": hobbit["reason"],
     }
-    assert dune["decision"] == "conflict" and "book_id" not in dune
+    # Same title, clearly another author: the tracker lacks the book, and the closest one is named.
+    assert dune["decision"] == "unmatched" and "book_id" not in dune
     assert dune["candidates"][0]["book_id"] == 2 and dune["reason"].startswith("different author")
     assert (
         untitled["decision"] == "unmatched" and untitled["confidence"] == 0 and untitled["candidates"] == []
@@ -75,9 +76,12 @@ def test_table_output_is_aligned_and_readable(tmp_path: Path) -> None:
     assert lines[0].split()[:5] == ["ASIN", "DECISION", "BOOK", "METHOD", "CONF"]
     assert lines[1].startswith("B000000001  linked")
     assert "1 The Hobbit" in lines[1] and "1.000" in lines[1]
-    columns = {line.index(" linked") if " linked" in line else line.index(" conflict") for line in lines[1:3]}
+    columns = {
+        line.index(" linked") if " linked" in line else line.index(" unmatched") for line in lines[1:3]
+    }
     assert len(columns) == 1  # the decision column starts at the same place on every row
-    assert "4 items: 1 linked, 1 conflicts, 2 unmatched" in out
+    assert "2 Dune ?" in lines[2]  # the closest book of an unmatched title is shown
+    assert "4 items: 1 linked, 0 conflicts, 3 unmatched" in out
 
 
 def test_isbn_in_the_library_file_links_by_isbn(tmp_path: Path) -> None:
