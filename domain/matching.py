@@ -18,6 +18,11 @@ while a conflict only costs them a click, so every rule here leans towards
 conflict when unsure. Hard guards (different volume or part, different author,
 omnibus vs single volume, companion work) never auto-link whatever the score.
 
+What one comparison says (similarities, guards, penalties) lives in
+`domain.match_scoring`; this module indexes the books, gathers that evidence for
+the few books worth comparing and decides. Reasons are named values until the
+sentence for people is worded, last, by the `_explain_*` functions.
+
 Confirmed and manual mappings are not this module's concern: the caller filters
 out items that already have one before matching, so they are never overridden.
 
@@ -35,23 +40,43 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
 
 from domain.library_items import LibraryItem
+from domain.match_scoring import (
+    AUTHOR_GUARDS,
+    CERTAIN_GUARDS,
+    AuthorAgreement,
+    Evidence,
+    Guard,
+    Penalties,
+    Side,
+    compare,
+    main_words_contained,
+    narrator_named_as_author,
+    subtitle_variant,
+    title_variants,
+)
 from domain.normalize import (
-    Person,
     TitleInfo,
     normalize_isbn,
     parse_title,
     split_item_authors,
     split_tracker_authors,
-    strip_articles,
 )
 
 LINKED, CONFLICT, UNMATCHED = "linked", "conflict", "unmatched"
+
+
+class Doubt(Enum):
+    """Why the best candidate is not linked."""
+
+    GUARDED = "guarded"  # a guard holds (see match_scoring.Guard)
+    LOW_CONFIDENCE = "low_confidence"  # below MatchSettings.link_threshold
+    AMBIGUOUS = "ambiguous"  # the runner-up is within MatchSettings.margin
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,8 @@ class MatchSettings:
     link_threshold       a fuzzy candidate must score at least this to be linked.
     margin               ...and lead the runner-up by at least this much, else "ambiguous".
     conflict_threshold   below this the best candidate is not worth a person's time: unmatched.
+    plausible_threshold  a candidate with nothing against it but its score must reach this for a
+                         person to be asked about it; below it the item is unmatched (a near-miss).
     max_candidates       candidates reported per decision.
     block_limit          books scored per item after blocking (speed vs. recall of odd titles).
     isbn_title_floor     an equal ISBN links unless the title similarity is below this (or halfway
@@ -94,6 +121,7 @@ class MatchSettings:
     link_threshold: float = 0.90
     margin: float = 0.05
     conflict_threshold: float = 0.55
+    plausible_threshold: float = 0.80
     max_candidates: int = 5
     block_limit: int = 30
     isbn_title_floor: float = 0.6
@@ -102,12 +130,15 @@ class MatchSettings:
     guard_factor: float = 0.75
     subtitle_factor: float = 0.95
     asin_as_isbn: bool = True
+    # The four factors above, as match_scoring takes them (derived, not a setting of its own).
+    penalties: Penalties = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in (
             "link_threshold",
             "margin",
             "conflict_threshold",
+            "plausible_threshold",
             "isbn_title_floor",
             "author_unknown_factor",
             "author_mismatch_factor",
@@ -117,10 +148,17 @@ class MatchSettings:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"MatchSettings.{name} must be between 0 and 1, got {value}")
-        if self.conflict_threshold > self.link_threshold:
-            raise ValueError("MatchSettings.conflict_threshold must not exceed link_threshold")
+        if not self.conflict_threshold <= self.plausible_threshold <= self.link_threshold:
+            raise ValueError(
+                "MatchSettings.conflict_threshold must not exceed plausible_threshold, "
+                "nor plausible_threshold link_threshold"
+            )
         if self.max_candidates < 1 or self.block_limit < 1:
             raise ValueError("MatchSettings.max_candidates and block_limit must be at least 1")
+        penalties = Penalties(
+            self.author_unknown_factor, self.author_mismatch_factor, self.guard_factor, self.subtitle_factor
+        )
+        object.__setattr__(self, "penalties", penalties)
 
 
 @dataclass(frozen=True)
@@ -148,179 +186,41 @@ class MatchDecision:
 
 
 @dataclass(slots=True)
-class _Entry:
+class _Entry(Side):
     """A tracker book, parsed once when the index is built."""
 
     book: TrackerBook
-    title: TitleInfo
-    people: tuple[Person, ...]
-    author_words: str
-    variants: tuple[str, ...]
-    # What _score compares: the variants, then the subtitle alone when it is a title of its
-    # own. Worked out once here rather than for every query it meets.
+    # What _title_prefilter compares: the variants, then the subtitle alone when it is a
+    # title of its own. Worked out once here rather than for every query it meets.
     score_variants: tuple[str, ...]
 
 
 @dataclass(slots=True)
-class _Query:
+class _Query(Side):
     item: LibraryItem
-    title: TitleInfo
-    people: tuple[Person, ...]
-    author_words: str
 
 
-@dataclass(slots=True)
-class _Scored:
-    entry: _Entry
-    score: float
-    title_sim: float
-    author: str  # "match" | "unknown" | "mismatch"
-    guards: list[str] = field(default_factory=list)  # reasons that forbid linking
-    method: str = "fuzzy"
+def _entry(book: TrackerBook) -> _Entry:
+    people = tuple(split_tracker_authors(book.author))
+    keys = tuple([p.key for p in people])  # Person.key joins its words on every call
+    info = parse_title(book.title, authors=keys)
+    variants = tuple(title_variants(info))
+    sub = subtitle_variant(info)
+    score_variants = variants + (sub,) if sub else variants
+    return _Entry(info, people, " ".join(keys), variants, sub, book, score_variants)
 
 
-def _variants(info: TitleInfo) -> list[str]:
-    variants = [info.main]
-    if info.full != info.main:
-        variants.append(info.full)
-    if info.alt:
-        variants.append(info.alt)
-    return [v for v in variants if v]
+def _rank_key(scored: Evidence) -> tuple[float, float, int]:
+    return (-scored.score, -scored.title_sim, scored.entry.book.id)
 
 
-def _pair_similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    # ratio catches typos and small edits; token_sort catches reordered words. Not
-    # token_set: it scores "the hobbit" vs "the history of the hobbit" as identical.
-    return max(Indel.normalized_similarity(a, b), fuzz.token_sort_ratio(a, b) / 100.0)
-
-
-def title_similarity(
-    q: TitleInfo, b: TitleInfo, b_variants: tuple[str, ...] | None = None
-) -> tuple[float, bool]:
-    """Best similarity over (main | main+subtitle | subtitle-alone) of both sides.
-
-    Returns (similarity, both_mains) where both_mains says the best pair was
-    main-title vs main-title (so differing subtitles were not looked at).
-    """
-    best, best_mains = 0.0, False
-    q_variants = _variants(q)
-    b_variants = list(b_variants if b_variants is not None else _variants(b))
-    # One side's main title is the other's series name ("Mistborn: The Final Empire" vs
-    # "The Final Empire (Mistborn, #1)"): compare the subtitle on its own as well.
-    if q.subtitle and q.main in b.series:
-        q_variants.append(strip_articles(q.subtitle))
-    if b.subtitle and b.main in q.series:
-        b_variants.append(strip_articles(b.subtitle))
-    for i, qv in enumerate(q_variants):
-        for j, bv in enumerate(b_variants):
-            sim = _pair_similarity(qv, bv)
-            if sim > best or (sim == best and i == 0 and j == 0):
-                best, best_mains = sim, (i == 0 and j == 0)
-    if best < 1.0:
-        # A series or umbrella name in front of the real title ("The Lord of the Rings:
-        # The Fellowship of the Ring" vs "The Fellowship of the Ring"): the subtitle alone
-        # may be the other side's title. Slightly discounted, as it is the weaker reading.
-        for sub, others in ((_subtitle_variant(b), q_variants), (_subtitle_variant(q), b_variants)):
-            if sub:
-                for other in others:
-                    sim = _pair_similarity(other, sub) * SUBTITLE_ONLY_FACTOR
-                    if sim > best:
-                        best, best_mains = sim, False
-    return best, best_mains
-
-
-SUBTITLE_ONLY_FACTOR = 0.97
-
-
-def _subtitle_variant(info: TitleInfo) -> str:
-    """The subtitle as a title of its own, when it has the substance of one (2+ words)."""
-    sub = strip_articles(info.subtitle) if info.subtitle else ""
-    return sub if " " in sub else ""
-
-
-def _same_person(a: Person, b: Person) -> bool:
-    if a.surname != b.surname and Indel.normalized_similarity(a.surname, b.surname) < 0.85:
-        return False
-    if not a.given or not b.given:
-        return True  # "Tolkien" vs "J.R.R. Tolkien"
-    # Same surname, same first initial: "J." vs "John", and translated names ("Leo" /
-    # "Lev" Tolstoy) agree; "Brian" vs "Frank" Herbert do not.
-    return a.given[0][0] == b.given[0][0]
-
-
-def author_agreement(
-    q_people: Iterable[Person], q_words: str, b_people: Iterable[Person], b_words: str
-) -> str:
-    """'match' when any item author is any tracker author, 'unknown' when a side has none."""
-    q_list, b_list = list(q_people), list(b_people)
-    if not q_list or not b_list:
-        return "unknown"
-    for a in q_list:
-        for b in b_list:
-            if _same_person(a, b):
-                return "match"
-    # Orders and separators nobody anticipated ("Le Guin Ursula K"): compare the word bags.
-    if q_words and b_words and fuzz.token_set_ratio(q_words, b_words) >= 95:
-        return "match"
-    return "mismatch"
-
-
-def _volume_text(info: TitleInfo) -> str:
-    if info.omnibus:
-        if info.omnibus_range:
-            return f"an omnibus of volumes {info.omnibus_range[0]}-{info.omnibus_range[-1]}"
-        return "an omnibus/collection"
-    bits = []
-    if info.volumes:
-        bits.append("volume " + "/".join(sorted(info.volumes, key=_num_key)))
-    if info.parts:
-        bits.append("part " + "/".join(sorted(info.parts, key=_num_key)))
-    return ", ".join(bits) if bits else "no volume number"
-
-
-def _num_key(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        return math.inf
-
-
-def structural_guards(q: TitleInfo, b: TitleInfo) -> list[str]:
-    """Reasons two similar titles are nevertheless different books (empty: no objection)."""
-    guards = []
-    if q.omnibus != b.omnibus:
-        guards.append("omnibus vs single volume")
-    elif (
-        q.omnibus and b.omnibus and q.omnibus_range and b.omnibus_range and q.omnibus_range != b.omnibus_range
-    ):
-        guards.append("different omnibus ranges")
-    if not (q.omnibus or b.omnibus):
-        if q.volumes and b.volumes and not (q.volumes & b.volumes):
-            guards.append("volume mismatch")
-        elif (q.essential and q.volumes and not b.volumes) or (b.essential and b.volumes and not q.volumes):
-            # "Mahabharata Vol 4" against a plain "Mahabharata": the number is the whole difference.
-            guards.append("volume mismatch")
-        if q.parts != b.parts and (q.parts or b.parts):
-            guards.append("part mismatch")
-    if q.numbers != b.numbers and "volume mismatch" not in guards:
-        guards.append("number mismatch")  # "Rocky II" vs "Rocky III"
-    if q.companion != b.companion:
-        guards.append("companion work")
-    return guards
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _label(entry: _Entry) -> str:
-    label = f"'{_short(entry.book.title)}'"
-    if entry.book.author:
-        label += f" by {_short(entry.book.author, 40)}"
-    return label
+def _sorted_overlap(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct book ids and their summed weights (a stable sort groups each book's postings
+    in key order; summing each group is cheaper than np.unique's inverse plus a bincount)."""
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    return sorted_ids[starts], np.add.reduceat(weights[order], starts)
 
 
 @contextmanager
@@ -364,25 +264,14 @@ class BookIndex:
         postings: dict[str, list[int]] = defaultdict(list)
         for book in books:
             idx = len(self._entries)
-            people = tuple(split_tracker_authors(book.author))
-            info = parse_title(book.title, authors=tuple(p.key for p in people))
-            variants = tuple(_variants(info))
-            sub = _subtitle_variant(info)
-            entry = _Entry(
-                book,
-                info,
-                people,
-                " ".join(p.key for p in people),
-                variants,
-                variants + (sub,) if sub else variants,
-            )
+            entry = _entry(book)
             self._entries.append(entry)
             isbn = normalize_isbn(book.isbn)
             if isbn:
                 self._by_isbn[isbn].append(idx)
-            for token in info.tokens:
+            for token in entry.title.tokens:
                 postings[token].append(idx)
-            for surname in {p.surname for p in people if len(p.surname) > 1}:
+            for surname in {p.surname for p in entry.people if len(p.surname) > 1}:
                 postings["@" + surname].append(idx)
         n = max(len(self._entries), 1)
         self._postings = {t: np.asarray(ids, dtype=np.int32) for t, ids in postings.items()}
@@ -411,94 +300,59 @@ class BookIndex:
 
     def match(self, item: LibraryItem) -> MatchDecision:
         if not (item.title or "").strip():
-            return MatchDecision(
-                item.asin, UNMATCHED, None, None, 0.0, (), "unmatched: the item has no title"
-            )
+            return _unmatched(item.asin, "unmatched: the item has no title")
         query = self._query(item)
         if not query.title.main:
-            return MatchDecision(
-                item.asin,
-                UNMATCHED,
-                None,
-                None,
-                0.0,
-                (),
-                "unmatched: nothing is left of the title once normalised",
-            )
+            return _unmatched(item.asin, "unmatched: nothing is left of the title once normalised")
         isbn_decision = self._match_isbn(query)
         if isbn_decision is not None:
             return isbn_decision
         scored = self._score(query, self._block(query))
         return self._decide(query, scored)
 
-    # -- steps -------------------------------------------------------------------------
+    # -- gathering evidence ------------------------------------------------------------
 
     def _query(self, item: LibraryItem) -> _Query:
         people = tuple(split_item_authors(item.authors))
+        keys = tuple([p.key for p in people])
         info = parse_title(
             item.title,
             item.subtitle,
             series_title=item.series_title,
             series_sequence=item.series_sequence,
-            authors=tuple(p.key for p in people),
+            authors=keys,
         )
-        return _Query(item, info, people, " ".join(p.key for p in people))
+        variants = tuple(title_variants(info))
+        return _Query(info, people, " ".join(keys), variants, subtitle_variant(info), item)
+
+    def _isbn_books(self, query: _Query) -> tuple[str, list[int]] | None:
+        """The first of the item's ISBNs (its own, else its ASIN) that tracker books carry."""
+        own = normalize_isbn(query.item.isbn)
+        isbns = [own]
+        if self.settings.asin_as_isbn and own is None:
+            isbns.append(normalize_isbn(query.item.asin))
+        for isbn in isbns:
+            if isbn is not None and isbn in self._by_isbn:
+                return isbn, self._by_isbn[isbn]
+        return None
 
     def _match_isbn(self, query: _Query) -> MatchDecision | None:
-        item = query.item
-        isbns = [normalize_isbn(item.isbn)]
-        if self.settings.asin_as_isbn and isbns[0] is None:
-            isbns.append(normalize_isbn(item.asin))
-        for isbn in isbns:
-            if isbn is None or isbn not in self._by_isbn:
-                continue
-            scored = [self._compare(query, self._entries[i]) for i in self._by_isbn[isbn]]
-            scored.sort(key=lambda s: -s.title_sim)
-            best = scored[0]
-            candidates = tuple(Candidate(s.entry.book.id, 1.0) for s in scored)[
-                : self.settings.max_candidates
-            ]
-            if len(scored) > 1:
-                return MatchDecision(
-                    item.asin, CONFLICT, None, "isbn", 1.0, candidates,
-                    f"ambiguous: ISBN {isbn} is on {len(scored)} tracker books ({_label(best.entry)}, …)",
-                )  # fmt: skip
-            # An equal ISBN is the strongest evidence there is, but a typo in the tracker
-            # can put one book's ISBN on another: a totally different title makes us ask.
-            if best.title_sim < self.settings.isbn_title_floor or (
-                best.author == "mismatch" and best.title_sim < (1.0 + self.settings.isbn_title_floor) / 2
-            ):
-                return MatchDecision(
-                    item.asin, CONFLICT, None, "isbn", 1.0, candidates,
-                    f"ISBN check: ISBN {isbn} matches {_label(best.entry)} but the titles differ "
-                    f"(title similarity {best.title_sim:.2f})",
-                )  # fmt: skip
-            return MatchDecision(
-                item.asin, LINKED, best.entry.book.id, "isbn", 1.0, candidates[:1],
-                f"ISBN {isbn} matches {_label(best.entry)}",
-            )  # fmt: skip
-        return None
+        found = self._isbn_books(query)
+        if found is None:
+            return None
+        isbn, indexes = found
+        scored = [compare(query, self._entries[i], self.settings.penalties) for i in indexes]
+        scored.sort(key=lambda s: -s.title_sim)
+        return self._decide_isbn(query.item.asin, isbn, scored)
 
     def _block(self, query: _Query) -> list[int]:
         """Books sharing a distinctive title word or an author surname, best overlap first."""
-        tokens = list(query.title.tokens)
-        rare = [t for t in tokens if t in self._postings and len(self._postings[t]) <= self._common_df]
-        chosen = rare or [t for t in tokens if t in self._postings]
-        keys = [(t, 1.0) for t in chosen]
-        # Surnames bring in the author's books even when the title has a typo in every word.
-        keys += [("@" + p.surname, 0.5) for p in query.people if "@" + p.surname in self._postings]
+        keys = self._block_keys(query)
         if not keys:
             return []
         arrays = [self._postings[t] for t, _ in keys]
         weights = np.repeat([self._idf[t] * w for t, w in keys], [len(a) for a in arrays])
-        ids = np.concatenate(arrays)
-        # Overlap per book: a stable sort groups each book's postings in key order, and
-        # summing each group is cheaper than np.unique's inverse plus a bincount.
-        order = np.argsort(ids, kind="stable")
-        sorted_ids = ids[order]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-        unique = sorted_ids[starts]
-        totals = np.add.reduceat(weights[order], starts)
+        unique, totals = _sorted_overlap(np.concatenate(arrays), weights)
         limit = self.settings.block_limit
         if len(unique) > limit:
             top = np.argpartition(-totals, limit)[:limit]
@@ -506,46 +360,38 @@ class BookIndex:
         order = np.argsort(-totals, kind="stable")
         return unique[order].tolist()
 
-    def _compare(self, query: _Query, entry: _Entry) -> _Scored:
-        q, b = query.title, entry.title
-        title_sim, both_mains = title_similarity(q, b, entry.variants)
-        author = author_agreement(query.people, query.author_words, entry.people, entry.author_words)
-        s = self.settings
-        score = title_sim
-        guards = structural_guards(q, b)
-        if author == "mismatch":
-            guards.insert(0, "different author")
-            score *= s.author_mismatch_factor
-        elif author == "unknown":
-            score *= s.author_unknown_factor
-            # One-word titles ("Stand", "Empathy") are shared by many books: without an
-            # author to confirm, they cannot be linked automatically.
-            if len(q.main.split()) < 2 or len(b.main.split()) < 2:
-                guards.append("no author to confirm a one-word title")
-        for guard in guards:
-            if guard == "part mismatch" and not (q.parts and b.parts):
-                # "Vol 3 (Part 1)" against a plain "Vol 3" is probably the right book split
-                # in two by the publisher: never linked, but ranked above other volumes.
-                score *= (1.0 + s.guard_factor) / 2
-            elif guard != "different author" and not guard.startswith("no author"):
-                score *= s.guard_factor
-        if both_mains and q.subtitle and b.subtitle and title_sim > 0.0:
-            if fuzz.token_set_ratio(q.subtitle, b.subtitle) < 60:
-                score *= s.subtitle_factor
-        return _Scored(entry, round(score, 3), title_sim, author, guards)
+    def _block_keys(self, query: _Query) -> list[tuple[str, float]]:
+        """Posting keys with their weight: the title's rarest words, then author surnames."""
+        tokens = list(query.title.tokens)
+        rare = [t for t in tokens if t in self._postings and len(self._postings[t]) <= self._common_df]
+        chosen = rare or [t for t in tokens if t in self._postings]
+        keys = [(t, 1.0) for t in chosen]
+        # Surnames bring in the author's books even when the title has a typo in every word.
+        keys += [("@" + p.surname, 0.5) for p in query.people if "@" + p.surname in self._postings]
+        return keys
 
-    def _score(self, query: _Query, candidate_ids: list[int]) -> list[_Scored]:
+    def _score(self, query: _Query, candidate_ids: list[int]) -> list[Evidence]:
+        keep = self._title_prefilter(query, candidate_ids)
+        entries, penalties = self._entries, self.settings.penalties
+        scored = [compare(query, entries[i], penalties) for i in keep]
+        scored.sort(key=_rank_key)
+        return scored
+
+    def _title_prefilter(self, query: _Query, candidate_ids: list[int]) -> list[int]:
+        """The candidates whose best title similarity could still reach the conflict threshold.
+
+        Title similarity of every candidate in two vectorised rapidfuzz calls. A book's
+        final score never exceeds its title similarity, so books below the threshold are
+        dropped before the (slower) per-book comparison, and only the best few go on.
+        """
         if not candidate_ids:
             return []
-        # Title similarity of every candidate in two vectorised rapidfuzz calls. A book's
-        # final score never exceeds its title similarity, so books below the conflict
-        # threshold can be dropped before the (slower) per-book comparison.
-        q_vars = _variants(query.title)
-        q_sub = _subtitle_variant(query.title)
+        q_vars = list(query.variants)
+        q_sub = query.subtitle_alone
         if q_sub:
             q_vars.append(q_sub)
-        entries = [self._entries[i] for i in candidate_ids]
-        b_vars = [variant for entry in entries for variant in entry.score_variants]
+        entries = self._entries
+        b_vars = [variant for i in candidate_ids for variant in entries[i].score_variants]
         if not q_vars or not b_vars:
             return []
         counts = self._n_score_variants[candidate_ids]
@@ -563,73 +409,84 @@ class BookIndex:
         best = np.maximum.reduceat(sims, np.cumsum(counts) - counts).astype(np.int32)
         floor = int(self.settings.conflict_threshold * 100) - 1  # uint8 scores are rounded
         passing = np.nonzero(best >= floor)[0]
-        # Only the best few by title go on to the full comparison: the final score never
-        # exceeds the title similarity, so a book far down this list cannot win.
         limit = max(20, 4 * self.settings.max_candidates)
         if len(passing) > limit:
             passing = passing[np.argsort(-best[passing], kind="stable")[:limit]]
-        keep = [candidate_ids[p] for p in passing.tolist()]
-        scored = [self._compare(query, self._entries[i]) for i in keep]
-        scored.sort(key=lambda s: (-s.score, -s.title_sim, s.entry.book.id))
-        return scored
+        return [candidate_ids[p] for p in passing.tolist()]
 
-    def _decide(self, query: _Query, scored: list[_Scored]) -> MatchDecision:
+    # -- deciding ----------------------------------------------------------------------
+
+    def _decide_isbn(self, asin: str, isbn: str, scored: list[Evidence]) -> MatchDecision:
+        best = scored[0]
+        candidates = tuple(Candidate(s.entry.book.id, 1.0) for s in scored)[: self.settings.max_candidates]
+        if len(scored) > 1:
+            reason = _explain_shared_isbn(isbn, len(scored), best)
+            return MatchDecision(asin, CONFLICT, None, "isbn", 1.0, candidates, reason)
+        # An equal ISBN is the strongest evidence there is, but a typo in the tracker can
+        # put one book's ISBN on another: a totally different title makes us ask.
+        if self._isbn_title_doubt(best):
+            reason = _explain_isbn_title_check(isbn, best)
+            return MatchDecision(asin, CONFLICT, None, "isbn", 1.0, candidates, reason)
+        reason = f"ISBN {isbn} matches {_label(best.entry)}"
+        return MatchDecision(asin, LINKED, best.entry.book.id, "isbn", 1.0, candidates[:1], reason)
+
+    def _isbn_title_doubt(self, evidence: Evidence) -> bool:
+        floor = self.settings.isbn_title_floor
+        if evidence.title_sim < floor:
+            return True
+        disagree = evidence.author is AuthorAgreement.MISMATCH or evidence.author is AuthorAgreement.NEAR
+        return disagree and evidence.title_sim < (1.0 + floor) / 2
+
+    def _decide(self, query: _Query, scored: list[Evidence]) -> MatchDecision:
         s = self.settings
         asin = query.item.asin
         worth = [c for c in scored if c.score >= s.conflict_threshold]
         if not worth:
-            near = f"; closest was {_label(scored[0].entry)} ({scored[0].score:.2f})" if scored else ""
-            return MatchDecision(
-                asin, UNMATCHED, None, None, 0.0, (), f"unmatched: no similar tracker book{near}"
-            )
-        candidates = tuple(Candidate(c.entry.book.id, c.score) for c in worth[: s.max_candidates])
+            closest = _candidates(scored, s.max_candidates)
+            return _unmatched(asin, _explain_nothing_similar(scored[0] if scored else None), closest)
+        candidates = _candidates(worth, s.max_candidates)
         best = worth[0]
         runner = worth[1] if len(worth) > 1 else None
-        if best.guards:
-            reason = self._guard_reason(query, best)
-        elif best.score < s.link_threshold:
-            reason = (
-                f"low confidence: best candidate {_label(best.entry)} scores {best.score:.2f} "
-                f"(needs {s.link_threshold:.2f})"
-            )
-        elif runner is not None and best.score - runner.score < s.margin:
-            reason = (
-                f"ambiguous: {_label(best.entry)} ({best.score:.2f}) and {_label(runner.entry)} "
-                f"({runner.score:.2f}) are within {s.margin:.2f}"
-            )
-        else:
-            lead = f"; next best {runner.score:.2f}" if runner else ""
-            how = (
-                "title and author match" if best.author == "match" else "title matches (no author to compare)"
-            )
-            return MatchDecision(
-                asin, LINKED, best.entry.book.id, "fuzzy", best.score, candidates,
-                f"{how} {_label(best.entry)} ({best.score:.2f}{lead})",
-            )  # fmt: skip
-        return MatchDecision(asin, CONFLICT, None, best.method, best.score, candidates, reason)
+        doubt = self._doubt(best, runner)
+        if doubt is None:
+            reason = _explain_fuzzy_link(best, runner)
+            return MatchDecision(asin, LINKED, best.entry.book.id, "fuzzy", best.score, candidates, reason)
+        _recognise_narrators(query, worth)
+        # A tracker that numbers this series' volumes ("Mahabharata Volume 6") lacks the item's
+        # volume; its plain "The Mahabharata" is then some other book.
+        numbered = any(Guard.OTHER_VOLUME in c.guards for c in worth)
+        position = next((i for i, c in enumerate(worth) if self._plausible(query, c, numbered)), None)
+        if position is None:
+            # Every candidate is certainly another book, or too far off to ask about.
+            return _unmatched(asin, _explain_absent(query, best, s), candidates)
+        if position:
+            best = worth[position]
+            runner = worth[position + 1] if position + 1 < len(worth) else None
+            doubt = self._doubt(best, runner) or Doubt.LOW_CONFIDENCE
+        reason = _explain_doubt(doubt, query, best, runner, s)
+        return MatchDecision(asin, CONFLICT, None, "fuzzy", best.score, candidates, reason)
 
-    def _guard_reason(self, query: _Query, best: _Scored) -> str:
-        guard = best.guards[0]
-        label = _label(best.entry)
-        if guard == "different author":
-            who = query.item.authors or "unknown"
-            return f"different author: the audiobook is by {_short(who, 40)}, the closest book is {label} ({best.score:.2f})"
-        if guard in (
-            "volume mismatch",
-            "part mismatch",
-            "omnibus vs single volume",
-            "different omnibus ranges",
-        ):
-            return (
-                f"{guard}: the audiobook is {_volume_text(query.title)}, {label} is "
-                f"{_volume_text(best.entry.title)} ({best.score:.2f})"
-            )
-        if guard == "number mismatch":
-            return f"number mismatch: the titles carry different numbers ({label}, {best.score:.2f})"
-        if guard == "companion work":
-            words = sorted(query.title.companion ^ best.entry.title.companion)
-            return f"companion work: {label} differs by '{', '.join(words)}' ({best.score:.2f})"
-        return f"{guard}: {label} ({best.score:.2f})"
+    def _doubt(self, best: Evidence, runner: Evidence | None) -> Doubt | None:
+        """Why the best candidate must not be linked, or None to link it."""
+        s = self.settings
+        if best.guards:
+            return Doubt.GUARDED
+        if best.score < s.link_threshold:
+            return Doubt.LOW_CONFIDENCE
+        if runner is not None and best.score - runner.score < s.margin:
+            return Doubt.AMBIGUOUS
+        return None
+
+    def _plausible(self, query: _Query, candidate: Evidence, volumes_numbered: bool) -> bool:
+        """Whether a person might take this candidate for the item's book."""
+        if CERTAIN_GUARDS.intersection(candidate.guards):
+            return False
+        if volumes_numbered and Guard.VOLUME_UNSTATED in candidate.guards:
+            return False
+        if candidate.guards or candidate.score >= self.settings.plausible_threshold:
+            return True
+        # Below the bar only a variant of the title is worth a question (see main_words_contained).
+        return main_words_contained(query.title, candidate.entry.title)
 
 
 def match_library(
@@ -637,3 +494,209 @@ def match_library(
 ) -> list[MatchDecision]:
     """Convenience: index `books` and decide every item (see BookIndex)."""
     return BookIndex(books, settings).match_all(items)
+
+
+def _unmatched(asin: str, reason: str, closest: tuple[Candidate, ...] = ()) -> MatchDecision:
+    return MatchDecision(asin, UNMATCHED, None, None, 0.0, closest, reason)
+
+
+def _recognise_narrators(query: _Query, worth: list[Evidence]) -> None:
+    """Turn DIFFERENT_AUTHOR into NARRATOR_AS_AUTHOR where the tracker names the narrator.
+
+    Left to the decision, and to items it cannot link: it is the same penalty, and
+    most candidates never need the narrators parsed.
+    """
+    if not query.item.narrators:
+        return
+    narrators = split_item_authors(query.item.narrators)
+    for candidate in worth:
+        if Guard.DIFFERENT_AUTHOR in candidate.guards and narrator_named_as_author(narrators, candidate):
+            candidate.guards[candidate.guards.index(Guard.DIFFERENT_AUTHOR)] = Guard.NARRATOR_AS_AUTHOR
+
+
+def _candidates(scored: list[Evidence], limit: int) -> tuple[Candidate, ...]:
+    return tuple(Candidate(c.entry.book.id, c.score) for c in scored[:limit])
+
+
+# --- the sentences people read -----------------------------------------------------------
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(entry: _Entry) -> str:
+    label = f"'{_short(entry.book.title)}'"
+    if entry.book.author:
+        label += f" by {_short(entry.book.author, 40)}"
+    return label
+
+
+def _num_key(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.inf
+
+
+def _volume_text(info: TitleInfo) -> str:
+    if info.omnibus:
+        if info.omnibus_range:
+            return f"an omnibus of volumes {info.omnibus_range[0]}-{info.omnibus_range[-1]}"
+        return "an omnibus/collection"
+    bits = []
+    if info.volumes:
+        bits.append("volume " + "/".join(sorted(info.volumes, key=_num_key)))
+    if info.parts:
+        bits.append("part " + "/".join(sorted(info.parts, key=_num_key)))
+    return ", ".join(bits) if bits else "no volume number"
+
+
+def _explain_shared_isbn(isbn: str, books: int, best: Evidence) -> str:
+    return f"ambiguous: ISBN {isbn} is on {books} tracker books ({_label(best.entry)}, …)"
+
+
+def _explain_isbn_title_check(isbn: str, best: Evidence) -> str:
+    return (
+        f"ISBN check: ISBN {isbn} matches {_label(best.entry)} but the titles differ "
+        f"(title similarity {best.title_sim:.2f})"
+    )
+
+
+def _explain_nothing_similar(closest: Evidence | None) -> str:
+    near = f"; closest was {_label(closest.entry)} ({closest.score:.2f})" if closest else ""
+    return f"unmatched: no similar tracker book{near}"
+
+
+def _explain_fuzzy_link(best: Evidence, runner: Evidence | None) -> str:
+    lead = f"; next best {runner.score:.2f}" if runner else ""
+    if best.author is AuthorAgreement.MATCH:
+        how = "title and author match"
+    else:
+        how = "title matches (no author to compare)"
+    return f"{how} {_label(best.entry)} ({best.score:.2f}{lead})"
+
+
+def _explain_low_confidence(best: Evidence, link_threshold: float) -> str:
+    return (
+        f"low confidence: best candidate {_label(best.entry)} scores {best.score:.2f} "
+        f"(needs {link_threshold:.2f})"
+    )
+
+
+def _explain_ambiguous(best: Evidence, runner: Evidence, margin: float) -> str:
+    return (
+        f"ambiguous: {_label(best.entry)} ({best.score:.2f}) and {_label(runner.entry)} "
+        f"({runner.score:.2f}) are within {margin:.2f}"
+    )
+
+
+GUARD_LABELS = {
+    Guard.DIFFERENT_AUTHOR: "different author",
+    Guard.SIMILAR_AUTHOR: "different author",
+    Guard.NARRATOR_AS_AUTHOR: "different author",
+    Guard.OTHER_VOLUME: "volume mismatch",
+    Guard.SERIES_POSITION: "volume mismatch",
+    Guard.VOLUME_UNSTATED: "volume mismatch",
+    Guard.OTHER_PART: "part mismatch",
+    Guard.PART_UNSTATED: "part mismatch",
+    Guard.OTHER_NUMBER: "number mismatch",
+    Guard.NUMBER_UNSTATED: "number mismatch",
+    Guard.OMNIBUS_VS_SINGLE: "omnibus vs single volume",
+    Guard.COLLECTION_UNSTATED: "collection or single book",
+    Guard.OMNIBUS_RANGES: "different omnibus ranges",
+    Guard.SERIES_NAME: "series name",
+    Guard.OTHER_COLLECTION: "different collections",
+    Guard.COMPANION: "companion work",
+    Guard.ADAPTATION: "adaptation",
+    Guard.ONE_WORD_NO_AUTHOR: "no author to confirm a one-word title",
+}
+_VOLUME_SENTENCE_GUARDS = frozenset(
+    {
+        Guard.OTHER_VOLUME,
+        Guard.SERIES_POSITION,
+        Guard.VOLUME_UNSTATED,
+        Guard.OTHER_PART,
+        Guard.PART_UNSTATED,
+        Guard.OMNIBUS_VS_SINGLE,
+        Guard.OMNIBUS_RANGES,
+    }
+)
+_ADAPTATION_WORDS = {
+    "dramatisation": "a dramatisation",
+    "abridged": "abridged",
+    "summary": "a summary or study guide",
+}
+
+
+def _adaptation_text(info: TitleInfo) -> str:
+    if not info.adaptation:
+        return "the book itself"
+    return " and ".join(_ADAPTATION_WORDS.get(kind, kind) for kind in sorted(info.adaptation))
+
+
+def _explain_doubt(
+    doubt: Doubt, query: _Query, best: Evidence, runner: Evidence | None, settings: MatchSettings
+) -> str:
+    if doubt is Doubt.GUARDED:
+        return _explain_guard(query, best)
+    if doubt is Doubt.AMBIGUOUS and runner is not None:
+        return _explain_ambiguous(best, runner, settings.margin)
+    return _explain_low_confidence(best, settings.link_threshold)
+
+
+def _explain_absent(query: _Query, best: Evidence, settings: MatchSettings) -> str:
+    """Why the item is taken to be absent from the tracker, naming its closest book."""
+    if best.guards:
+        return f"{_explain_guard(query, best)}; not in the tracker"
+    return (
+        f"unmatched: the closest tracker book {_label(best.entry)} scores {best.score:.2f} "
+        f"(a person is asked from {settings.plausible_threshold:.2f})"
+    )
+
+
+def _explain_author(query: _Query, best: Evidence, guard: Guard, label: str, score: str) -> str:
+    who = _short(query.item.authors or "unknown", 40)
+    if guard is Guard.NARRATOR_AS_AUTHOR:
+        who += f", read by {_short(query.item.narrators or '', 40)}"
+    sentence = f"different author: the audiobook is by {who}, the closest book is {label} ({score})"
+    if guard is Guard.SIMILAR_AUTHOR:
+        sentence += "; the names are close"
+    return sentence
+
+
+def _explain_guard(query: _Query, best: Evidence) -> str:
+    """The first guard of the best candidate, in words."""
+    guard = best.guards[0]
+    name = GUARD_LABELS[guard]
+    label = _label(best.entry)
+    score = f"{best.score:.2f}"
+    if guard in AUTHOR_GUARDS:
+        return _explain_author(query, best, guard, label, score)
+    if guard in _VOLUME_SENTENCE_GUARDS:
+        return (
+            f"{name}: the audiobook is {_volume_text(query.title)}, {label} is "
+            f"{_volume_text(best.entry.title)} ({score})"
+        )
+    if guard is Guard.OTHER_NUMBER or guard is Guard.NUMBER_UNSTATED:
+        return f"{name}: the titles carry different numbers ({label}, {score})"
+    if guard is Guard.COMPANION:
+        words = sorted(query.title.companion ^ best.entry.title.companion)
+        return f"{name}: {label} differs by '{', '.join(words)}' ({score})"
+    if guard is Guard.ADAPTATION:
+        return (
+            f"{name}: the audiobook is {_adaptation_text(query.title)}, {label} is "
+            f"{_adaptation_text(best.entry.title)} ({score})"
+        )
+    if guard is Guard.COLLECTION_UNSTATED:
+        return (
+            f"{name}: the audiobook is {_volume_text(query.title)}; {label} has its title but does "
+            f"not say whether it is the collection or one book of it ({score})"
+        )
+    if guard is Guard.SERIES_NAME:
+        series = _short(query.item.series_title or "its series", 40)
+        return f"{name}: {label} is named after the series ({series}), not this book ({score})"
+    if guard is Guard.OTHER_COLLECTION:
+        return f"{name}: the audiobook and {label} are different collections under one name ({score})"
+    return f"{name}: {label} ({score})"

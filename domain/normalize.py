@@ -18,7 +18,7 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -238,10 +238,20 @@ _SERIES_WORDS = re.compile(
     r"\b(?:series|trilogy|saga|chronicles|cycle|sequence|quartet|prequel|novella|novel)\s*$"
 )
 _COMPANION = re.compile(
-    r"\b(?:making of|companion|behind the scenes|summary|study guide|workbook|sparknotes|cliffsnotes|"
+    r"\b(?:making of|companion|behind the scenes|workbook|"
     r"screenplay|annotated|unofficial guide|official guide|illustrated guide|reader'?s guide|"
-    r"analysis of|the art of the (?:film|movie)|the science of the|critical guide|literature guide|"
+    r"analysis of|the art of the (?:film|movie)|the science of the|critical guide|"
     r"graphic (?:novel|history|adaptation)|coloring book|colouring book|quiz book|cookbook|trivia)\b"
+)
+# Another form of the same work (performed, cut or summarised), by kind. Unlike a companion
+# work a reader may well log it as the book itself, so it is never linked to a plain book
+# but left for a person to decide. "Full cast" alone is not one: full-cast readings of the
+# unabridged text are common.
+_ADAPTATION = re.compile(
+    r"\b(?:(?P<dramatisation>dramati[sz](?:ed|ations?)|radio (?:drama|play|adaptation|production|series|serial)s?|"
+    r"audio (?:drama|play)s?|bbc radio|adaptations?)|"
+    r"(?P<abridged>abridged)|"
+    r"(?P<summary>summary|summaries|sparknotes|cliffsnotes|study guide|literature guide))\b"
 )
 _OMNIBUS = re.compile(
     r"\b(?:box(?:ed)? set|omnibus|collection|anthology|complete (?:works|novels|series|stories|saga|trilogy|collection)|"
@@ -286,9 +296,12 @@ _OMNIBUS_TRIGGERS = frozenset(
      "trilogy", "quartet", "quintet", "whole"}
 )  # fmt: skip
 _COMPANION_TRIGGERS = frozenset(
-    """making companion behind summary study workbook sparknotes cliffsnotes screenplay annotated unofficial
-    official illustrated reader readers analysis art science critical literature graphic coloring colouring
-    quiz cookbook trivia""".split()
+    """making companion behind workbook screenplay annotated unofficial official illustrated reader readers
+    analysis art science critical graphic coloring colouring quiz cookbook trivia""".split()
+)
+_ADAPTATION_TRIGGERS = frozenset(
+    """dramatised dramatized dramatisation dramatization dramatisations dramatizations radio audio bbc
+    adaptation adaptations abridged summary summaries sparknotes cliffsnotes study literature""".split()
 )
 _MARKER_TRIGGERS = frozenset(
     "book books bk volume volumes vol vols tome tomes series season seasons episode episodes act acts part parts pt".split()
@@ -329,7 +342,7 @@ def _extract_markers(text: str, words: set[str] | None) -> tuple[str, list[Marke
     With no marker found the rest is `text` itself, so the caller can keep its word set.
     """
     found: list[Marker] = []
-    if "#" not in text and not ((_word_set(text) if words is None else words) & _MARKER_TRIGGERS):
+    if "#" not in text and _MARKER_TRIGGERS.isdisjoint(_word_set(text) if words is None else words):
         return text, found  # cheap pre-check: most titles have no marker at all
 
     def replace(match: re.Match[str]) -> str:
@@ -438,9 +451,14 @@ class TitleInfo:
     volumes: frozenset[str] = frozenset()  # volume/book numbers ("2", "2.5", "0")
     parts: frozenset[str] = frozenset()  # "Part 1" of a split volume
     essential: bool = False  # a volume/part number sits in the main title ("Mahabharata Vol 4")
+    # A volume/part number stands in the title on its own: in the main title, or as a whole
+    # subtitle or bracket ("Star Wars: Episode V", "The Sandman: Act II"), not as a position
+    # in a named series ("The Stormlight Archive, Book 1").
+    numbered_title: bool = False
     omnibus: bool = False  # box set, collection, "Books 1-3", series range "1-6"
     omnibus_range: tuple[str, ...] = ()
-    companion: frozenset[str] = frozenset()  # companion-work words ("making of", "summary"...)
+    companion: frozenset[str] = frozenset()  # companion-work words ("making of", "workbook"...)
+    adaptation: frozenset[str] = frozenset()  # "dramatisation", "abridged", "summary"
     numbers: tuple[str, ...] = ()  # digit tokens of the main title ("Rocky 2" -> ("2",))
     tokens: frozenset[str] = field(default=frozenset())  # content words of main and full
     series: frozenset[str] = frozenset()  # series names seen in markers or series_title
@@ -452,7 +470,7 @@ class TitleInfo:
 def _is_noise_segment(segment: str, words: set[str] | None = None) -> bool:
     if words is None:
         words = _word_set(segment)
-    if not (words & _NOISE_TRIGGERS) and any(
+    if _NOISE_TRIGGERS.isdisjoint(words) and any(
         w not in _NOISE_VOCAB and not w.isdigit() and not w[:1].isdigit() for w in words
     ):
         return False  # a word no noise pattern can remove: real content
@@ -460,6 +478,12 @@ def _is_noise_segment(segment: str, words: set[str] | None = None) -> bool:
     rest = _NOISE_PHRASES.sub(" ", rest)
     words = [w for w in clean_words(rest).split() if w not in _FILLER]
     return not words
+
+
+def _adaptation_kinds(text: str, words: set[str]) -> tuple[str, ...]:
+    if _ADAPTATION_TRIGGERS.isdisjoint(words):
+        return ()
+    return tuple(sorted({m.lastgroup or "" for m in _ADAPTATION.finditer(text)} - {""}))
 
 
 def _segment_is_series_name(segment: str, series_title: str | None) -> bool:
@@ -478,6 +502,13 @@ def _segment_is_series_name(segment: str, series_title: str | None) -> bool:
 
 
 @lru_cache(maxsize=1024)
+def _series_adaptation(series_title: str) -> tuple[str, ...]:
+    """Adaptation kinds a series title names ("Neil Gaiman Full-Cast Radio Adaptations")."""
+    folded = fold(series_title)
+    return _adaptation_kinds(folded, _word_set(folded))
+
+
+@lru_cache(maxsize=1024)
 def _series_key(series_title: str) -> str:
     """A series title as compared with title segments ("The Wheel of Time" -> "wheel of time")."""
     return strip_articles(clean_words(fold(series_title)))
@@ -491,6 +522,7 @@ class _Segment:
     name: str  # the segment without its markers, as a series name ("" unless markers)
     omnibus: bool
     companion: tuple[str, ...]  # companion phrases, in order of appearance
+    adaptation: tuple[str, ...]  # adaptation kinds (see _ADAPTATION)
     kept: str | None  # clean_words of a segment kept as subtitle; None when dropped
 
 
@@ -503,9 +535,11 @@ def _subtitle_segment(segment: str, series_title: str | None) -> _Segment:
     seg_rest, markers = _extract_markers(segment, words)
     if markers:
         words = _word_set(seg_rest)
-    omnibus = bool(words & _OMNIBUS_TRIGGERS) and _OMNIBUS.search(seg_rest) is not None
+    omnibus = not _OMNIBUS_TRIGGERS.isdisjoint(words) and _OMNIBUS.search(seg_rest) is not None
     companion = (
-        tuple(m.group(0) for m in _COMPANION.finditer(seg_rest)) if words & _COMPANION_TRIGGERS else ()
+        tuple(m.group(0) for m in _COMPANION.finditer(seg_rest))
+        if not _COMPANION_TRIGGERS.isdisjoint(words)
+        else ()
     )
     dropped = (
         bool(markers) or _is_noise_segment(seg_rest, words) or _segment_is_series_name(seg_rest, series_title)
@@ -515,6 +549,7 @@ def _subtitle_segment(segment: str, series_title: str | None) -> _Segment:
         name=strip_articles(clean_words(seg_rest)) if markers else "",
         omnibus=omnibus,
         companion=companion,
+        adaptation=_adaptation_kinds(seg_rest, words),
         kept=None if dropped else clean_words(seg_rest),
     )
 
@@ -552,6 +587,29 @@ def _parse_sequence(sequence: str | None) -> tuple[list[str], tuple[str, ...]]:
     return ([value] if value is not None else []), ()
 
 
+@dataclass(slots=True)
+class _Numbering:
+    """What a title's segments say about volumes, parts, collections and companions."""
+
+    volumes: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    essential: bool = False
+    numbered_title: bool = False
+    omnibus: bool = False
+    omnibus_range: tuple[str, ...] = ()
+    companion: set[str] = field(default_factory=set)
+    adaptation: set[str] = field(default_factory=set)
+
+    def add_markers(self, markers: Iterable[Marker]) -> None:
+        for marker in markers:
+            if marker.is_range:
+                self.omnibus, self.omnibus_range = True, marker.values
+            elif marker.kind == "part":
+                self.parts.extend(marker.values)
+            else:
+                self.volumes.extend(marker.values)
+
+
 def parse_title(
     title: str | None,
     subtitle: str | None = None,
@@ -565,91 +623,116 @@ def parse_title(
     `authors` are normalised author names: a main title that is only the
     author's name ("David Attenborough - Life on Air") gives way to what follows.
     """
-    text = fold(title or "")
-    volumes: list[str] = []
-    parts: list[str] = []
-    essential = False
-    omnibus = False
-    omnibus_range: tuple[str, ...] = ()
-    companion: set[str] = set()
+    main_raw, sub_raw, first_bracketed = _title_segments(fold(title or ""), subtitle)
+    found = _Numbering()
+    main_rest, main_words = _read_main_markers(main_raw, found)
+    kept_subs: list[str] = []
+    series_names: set[str] = set()
+    if sub_raw or series_title:  # most tracker titles have neither
+        kept_subs, series_names = _read_subtitles(sub_raw, first_bracketed, series_title, found)
+    if series_sequence:
+        _read_sequence(series_sequence, found)
+    _read_main_kinds(main_rest, main_words, found)
+    main = _main_title(main_rest, kept_subs, authors)
+    return _title_info(main, kept_subs, series_names, found)
 
-    # 1. Bracketed chunks: noise is dropped, markers are extracted, anything else
-    #    becomes a subtitle segment ("(Series 1)" -> volume 1).
-    extra_segments: list[str] = []
+
+def _title_segments(text: str, subtitle: str | None) -> tuple[str, list[str], int]:
+    """Folded title -> (main title, subtitle segments, index of the first bracketed segment).
+
+    Bracketed chunks come last: noise among them is dropped later, markers are
+    extracted, anything else becomes a subtitle segment ("(Series 1)" -> volume 1).
+    """
+    bracketed: list[str] = []
     if "(" in text or "[" in text or "{" in text:
-        text = _take_brackets(text, extra_segments)
+        text = _take_brackets(text, bracketed)
     segments = [s for s in _split_segments(text) if s.strip()] or [""]
-    main_raw, sub_raw = segments[0], segments[1:]
+    sub_raw = segments[1:]
     if subtitle:
-        sub_raw = sub_raw + [s for s in _split_segments(fold(subtitle)) if s.strip()]
-    first_bracketed = len(sub_raw)  # sub_raw positions from here on came from brackets
-    sub_raw = sub_raw + extra_segments
+        sub_raw += [s for s in _split_segments(fold(subtitle)) if s.strip()]
+    return segments[0], sub_raw + bracketed, len(sub_raw)
 
-    # 2. Markers in the main title are essential ("Mahabharata Vol 4" is nothing but
-    #    the volume); markers in subtitles only confirm ("Book Three of The Wheel of Time").
-    main_words = _word_set(main_raw)
-    main_rest, main_markers = _extract_markers(main_raw, main_words)
-    if main_markers:
-        main_words = _word_set(main_rest)
-    for marker in main_markers:
-        essential = True
-        if marker.is_range:
-            omnibus, omnibus_range = True, marker.values
-        elif marker.kind == "part":
-            parts.extend(marker.values)
-        else:
-            volumes.extend(marker.values)
-    if main_words & _OMNIBUS_TRIGGERS and _OMNIBUS_MAIN.search(main_rest):
-        omnibus = True
 
-    kept_subs: list[str] = []  # clean_words of each kept subtitle segment
+def _read_main_markers(main_raw: str, found: _Numbering) -> tuple[str, set[str]]:
+    """Markers in the main title are essential ("Mahabharata Vol 4" is nothing but the
+    volume); returns the main title without them, and its words."""
+    words = _word_set(main_raw)
+    rest, markers = _extract_markers(main_raw, words)
+    if markers:
+        words = _word_set(rest)
+        found.essential = found.numbered_title = True
+        found.add_markers(markers)
+    return rest, words
+
+
+def _read_subtitles(
+    sub_raw: list[str], first_bracketed: int, series_title: str | None, found: _Numbering
+) -> tuple[list[str], set[str]]:
+    """Markers in subtitles only confirm ("Book Three of The Wheel of Time"); returns the
+    clean_words of each kept segment and the series names seen."""
+    kept: list[str] = []
     series_names: set[str] = set()
     if series_title:
         series_names.add(_series_key(series_title))
+        found.adaptation.update(_series_adaptation(series_title))
     for position, segment in enumerate(sub_raw):
         seg = _subtitle_segment(segment, series_title)
         if seg.markers:
             series_names.add(seg.name)
             # "Fry's English Delight (Series 2)": a bracket holding only a number qualifies
             # the title itself, unlike "(Harry Potter, #2)" which names the series.
-            if not seg.name and position >= first_bracketed:
-                essential = True
-        for marker in seg.markers:
-            if marker.is_range:
-                omnibus, omnibus_range = True, marker.values
-            elif marker.kind == "part":
-                parts.extend(marker.values)
-            else:
-                volumes.extend(marker.values)
+            if not seg.name:
+                found.numbered_title = True
+                if position >= first_bracketed:
+                    found.essential = True
+            found.add_markers(seg.markers)
         if seg.omnibus:
-            omnibus = True
-        companion.update(seg.companion)
+            found.omnibus = True
+        found.companion.update(seg.companion)
+        found.adaptation.update(seg.adaptation)
         if seg.kept is not None:
-            kept_subs.append(seg.kept)
+            kept.append(seg.kept)
+    return kept, series_names
 
-    seq_values, seq_range = _parse_sequence(series_sequence)
-    volumes.extend(seq_values)
-    if seq_range:
-        omnibus, omnibus_range = True, omnibus_range or seq_range
 
-    if main_words & _OMNIBUS_TRIGGERS and _OMNIBUS.search(main_rest):
-        omnibus = True
-    if main_words & _COMPANION_TRIGGERS:
-        companion.update(m.group(0) for m in _COMPANION.finditer(main_rest))
+def _read_sequence(series_sequence: str | None, found: _Numbering) -> None:
+    values, series_range = _parse_sequence(series_sequence)
+    found.volumes.extend(values)
+    if series_range:
+        found.omnibus, found.omnibus_range = True, found.omnibus_range or series_range
 
+
+def _read_main_kinds(main_rest: str, main_words: set[str], found: _Numbering) -> None:
+    """An omnibus ("The Hunger Games Trilogy") or companion ("The Hobbit Companion") by its main title."""
+    # isdisjoint: no intersection set is built for every title.
+    if not _OMNIBUS_TRIGGERS.isdisjoint(main_words) and (
+        _OMNIBUS_MAIN.search(main_rest) or _OMNIBUS.search(main_rest)
+    ):
+        found.omnibus = True
+    if not _COMPANION_TRIGGERS.isdisjoint(main_words):
+        found.companion.update(m.group(0) for m in _COMPANION.finditer(main_rest))
+    if not _ADAPTATION_TRIGGERS.isdisjoint(main_words):
+        found.adaptation.update(_adaptation_kinds(main_rest, main_words))
+
+
+def _main_title(main_rest: str, kept_subs: list[str], authors: tuple[str, ...] | list[str]) -> str:
+    """The comparable main title; takes the first kept subtitle (off `kept_subs`) when the
+    main title is empty or only names the author."""
     # Edition words glued to the main title ("Hamlet Anniversary Edition").
     if "edition" in main_rest:
         main_rest = _EDITION.sub(" ", main_rest)
     main = _strip_articles_clean(clean_words(main_rest))
-    # A main title that only names the author: the real title is the subtitle.
     if kept_subs and main and main in authors:
         main = _strip_articles_clean(kept_subs.pop(0))
     if not main and kept_subs:
         main = _strip_articles_clean(kept_subs.pop(0))
+    return main
+
+
+def _title_info(main: str, kept_subs: list[str], series_names: set[str], found: _Numbering) -> TitleInfo:
     sub = " ".join(kept_subs).strip()
     full = f"{main} {sub}".strip() if sub else main
     alt = _strip_articles_clean(kept_subs[0]) if kept_subs and main in series_names else ""
-
     main_split = main.split()
     numbers = tuple(sorted([w for w in main_split if w.isdigit()]))
     all_words = main_split + sub.split() if sub else main_split
@@ -658,12 +741,14 @@ def parse_title(
         main=main,
         full=full,
         subtitle=sub,
-        volumes=_frozen(volumes),
-        parts=_frozen(parts),
-        essential=essential,
-        omnibus=omnibus,
-        omnibus_range=omnibus_range,
-        companion=_frozen(companion),
+        volumes=_frozen(found.volumes),
+        parts=_frozen(found.parts),
+        essential=found.essential,
+        numbered_title=found.numbered_title,
+        omnibus=found.omnibus,
+        omnibus_range=found.omnibus_range,
+        companion=_frozen(found.companion),
+        adaptation=_frozen(found.adaptation),
         numbers=numbers,
         tokens=tokens | frozenset(alt.split()) if alt else tokens,
         series=_frozen([n for n in series_names if n]),
@@ -811,6 +896,19 @@ def split_tracker_authors(field_value: str | None) -> list[Person]:
 @lru_cache(maxsize=_TRACKER_AUTHOR_CACHE_SIZE)
 def _tracker_people(field_value: str) -> tuple[Person, ...]:
     people: list[Person] = []
+    for chunk in _tracker_author_chunks(field_value):
+        if chunk.strip():
+            people.extend(_chunk_people(chunk))
+    seen: set[tuple[tuple[str, ...], str]] = set()
+    unique = []
+    for person in people:
+        if (person.given, person.surname) not in seen:
+            seen.add((person.given, person.surname))
+            unique.append(person)
+    return tuple(unique)
+
+
+def _tracker_author_chunks(field_value: str) -> list[str]:
     # Every separator needs one of these; a single author needs no regex split.
     if (
         ";" in field_value
@@ -819,31 +917,29 @@ def _tracker_people(field_value: str) -> tuple[Person, ...]:
         or "and" in field_value
         or "with" in field_value
     ):
-        chunks = _AUTHOR_SPLIT.split(field_value)
-    else:
-        chunks = [field_value]
-    for chunk in chunks:
-        if not chunk.strip():
-            continue
-        pieces = [p for p in chunk.split(",") if p.strip()]
-        if len(pieces) == 2:
-            person = parse_person(chunk, last_first=True)
-            if person:
-                people.append(person)
-        for piece in pieces:
-            person = parse_person(piece)
-            # A lone "J.R.R." left from "Tolkien, J.R.R." is not a person.
-            initials_only = person is not None and all(len(w) == 1 for w in (*person.given, person.surname))
-            if (
-                person
-                and not initials_only
-                and not (len(pieces) == 2 and not person.given and len(pieces[0].split()) == 1)
-            ):
-                people.append(person)
-    seen: set[tuple[tuple[str, ...], str]] = set()
-    unique = []
-    for person in people:
-        if (person.given, person.surname) not in seen:
-            seen.add((person.given, person.surname))
-            unique.append(person)
-    return tuple(unique)
+        return _AUTHOR_SPLIT.split(field_value)
+    return [field_value]
+
+
+def _chunk_people(chunk: str) -> list[Person]:
+    """One author chunk; a two-part comma chunk gives both of its readings."""
+    people = []
+    pieces = [p for p in chunk.split(",") if p.strip()]
+    if len(pieces) == 2:
+        person = parse_person(chunk, last_first=True)
+        if person:
+            people.append(person)
+    for piece in pieces:
+        person = parse_person(piece)
+        if person and _stands_alone(person, pieces):
+            people.append(person)
+    return people
+
+
+def _stands_alone(person: Person, pieces: list[str]) -> bool:
+    """False for the leftovers of a "Last, First" chunk read as two names."""
+    # A lone "J.R.R." left from "Tolkien, J.R.R." is not a person.
+    if all(len(w) == 1 for w in (*person.given, person.surname)):
+        return False
+    # Nor is a lone "Tolkien" taken from it.
+    return not (len(pieces) == 2 and not person.given and len(pieces[0].split()) == 1)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from domain import matching, normalize
+from domain import match_scoring, matching, normalize
 from domain.library_items import LibraryItem
 from domain.matching import MatchDecision, MatchSettings, TrackerBook
 from domain.tracker_profile import TrackerProfile
@@ -144,7 +144,7 @@ def match_fingerprint(item: LibraryItem) -> str:
 def matcher_digest(settings: MatchSettings) -> str:
     """Changes whenever the matcher could decide differently: its code or its settings."""
     digest = hashlib.sha256(repr(settings).encode())
-    for module in (matching, normalize):
+    for module in (matching, match_scoring, normalize):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

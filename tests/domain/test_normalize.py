@@ -102,7 +102,6 @@ def test_single_volumes_are_not_omnibus() -> None:
     "title",
     [
         "The Hobbit: The Making of the Movie",
-        "Summary of Atomic Habits",
         "Sapiens: A Graphic History",
         "The Annotated Hobbit",
     ],
@@ -110,6 +109,37 @@ def test_single_volumes_are_not_omnibus() -> None:
 def test_companion_works_are_marked(title: str) -> None:
     assert parse_title(title).companion
     assert not parse_title("The Hobbit").companion
+
+
+@pytest.mark.parametrize(
+    ("title", "subtitle", "series_title", "kinds"),
+    [
+        ("Norse Mythology", "A BBC Radio 4 Full-Cast Dramatisation", None, {"dramatisation"}),
+        ("The Hobbit", "A BBC Full-Cast Radio Drama", None, {"dramatisation"}),
+        ("The Hitchhiker's Guide to the Galaxy", "Dramatized Adaptation", None, {"dramatisation"}),
+        ("Dracula", "A Full-Cast Audio Drama", None, {"dramatisation"}),
+        ("Norse Mythology", None, "Neil Gaiman Full-Cast Radio Adaptations", {"dramatisation"}),
+        ("Great Expectations (Abridged)", None, None, {"abridged"}),
+        ("Summary of Atomic Habits", None, None, {"summary"}),
+        ("Animal Farm", "SparkNotes Literature Guide", None, {"summary"}),
+        # Unabridged and full-cast readings of the text are the book itself.
+        ("The Great Gatsby (Unabridged)", None, None, set()),
+        ("American Gods", "The Tenth Anniversary Edition", None, set()),
+    ],
+)
+def test_adaptations_are_marked_by_kind(
+    title: str, subtitle: str | None, series_title: str | None, kinds: set[str]
+) -> None:
+    info = parse_title(title, subtitle, series_title=series_title)
+    assert info.adaptation == kinds
+    assert not info.companion
+
+
+def test_a_number_standing_alone_in_a_title_is_told_from_a_series_position() -> None:
+    assert parse_title("Star Wars: Episode V", "The Empire Strikes Back").numbered_title
+    assert parse_title("Mahabharata Vol 9").numbered_title
+    assert not parse_title("The Way of Kings", "The Stormlight Archive, Book 1").numbered_title
+    assert not parse_title("The Great Hunt", series_sequence="2").numbered_title
 
 
 def test_series_only_main_title_offers_the_subtitle_as_alternative() -> None:

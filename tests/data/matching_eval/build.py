@@ -763,6 +763,195 @@ TRAPS: list[tuple[list[tuple[str, str | None]], dict, int | None]] = [
         None,
     ),
     # -- ISBN in the tracker on the wrong book (a typo): equal ISBN, different title ----------------
+    # -- a tracker holding other volumes of the series: the item's volume is absent ----------------
+    (
+        [("The Story of Civilization, Volume 5: The Renaissance", "Will Durant")],
+        dict(title="The Story of Civilization, Volume 6", subtitle="The Reformation", authors="Will Durant"),
+        None,
+    ),
+    (
+        [("The Walking Dead, Vol. 1: Days Gone Bye", "Robert Kirkman")],
+        dict(title="The Walking Dead, Vol. 3", subtitle="Safety Behind Bars", authors="Robert Kirkman"),
+        None,
+    ),
+    (
+        [("Outlander", "Diana Gabaldon")],
+        dict(
+            title="Dragonfly in Amber",
+            subtitle="Outlander, Book 2",
+            authors="Diana Gabaldon",
+            series_title="Outlander",
+            series_sequence="2",
+        ),
+        None,
+    ),
+    (
+        [("The Well of Ascension (Mistborn, #2)", "Brandon Sanderson")],
+        dict(
+            title="The Alloy of Law",
+            subtitle="A Mistborn Novel",
+            authors="Brandon Sanderson",
+            series_title="Mistborn",
+            series_sequence="4",
+        ),
+        None,
+    ),
+    (
+        [("Harry Potter and the Prisoner of Azkaban", "Rowling, J. K.")],
+        dict(
+            title="Harry Potter and the Order of the Phoenix",
+            subtitle="Harry Potter, Book 5",
+            authors="J.K. Rowling",
+            series_title="Harry Potter",
+            series_sequence="5",
+        ),
+        None,
+    ),
+    # The same book counted in publication order by the tracker, in reading order by Audible.
+    (
+        [("The Voyage of the Dawn Treader (The Chronicles of Narnia, #3)", "C.S. Lewis")],
+        dict(
+            title="The Voyage of the Dawn Treader",
+            subtitle="The Chronicles of Narnia, Book 5",
+            authors="C. S. Lewis",
+            series_title="The Chronicles of Narnia",
+            series_sequence="5",
+        ),
+        0,
+    ),
+    # -- the same title by another author --------------------------------------------------------
+    (
+        [("Happiness: A Guide to Developing Life's Most Important Skill", "Matthieu Ricard")],
+        dict(
+            title="Happiness",
+            subtitle="HBR Emotional Intelligence Series",
+            authors="Harvard Business Review, Daniel Gilbert, Annie McKee",
+            series_title="HBR Emotional Intelligence Series",
+        ),
+        None,
+    ),
+    (
+        [],
+        dict(
+            title="Resilience",
+            subtitle="HBR Emotional Intelligence Series",
+            authors="Harvard Business Review, Daniel Goleman",
+            series_title="HBR Emotional Intelligence Series",
+        ),
+        None,
+    ),
+    ([], dict(title="Inferno", authors="Dante Alighieri, Robert Pinsky - translator"), None),
+    ([], dict(title="The Outliers", authors="Kimberly McCreight", narrators="Lauren Fortgang"), None),
+    (
+        [("Wonder", "R.J. Palacio")],
+        dict(title="Wonder", authors="R. J. Palacio", narrators="Diana Steele"),
+        0,
+    ),
+    # -- collections -------------------------------------------------------------------------------
+    (
+        [("Sherlock Holmes: The Complete Stories", "Arthur Conan Doyle")],
+        dict(
+            title="The Adventures of Sherlock Holmes", authors="Arthur Conan Doyle", narrators="Derek Jacobi"
+        ),
+        None,
+    ),
+    (
+        [("The Hitchhiker's Guide to the Galaxy", "Douglas Adams")],
+        dict(
+            title="The Ultimate Hitchhiker's Guide to the Galaxy",
+            subtitle="The Complete Trilogy in Five Parts",
+            authors="Douglas Adams",
+        ),
+        None,
+    ),
+    (
+        [("Grimms' Fairy Tales", "Jacob Grimm & Wilhelm Grimm")],
+        dict(
+            title="Grimms' Fairy Tales",
+            subtitle="The Complete Collection",
+            authors="Jacob Grimm, Wilhelm Grimm",
+            narrators="Jim Weiss",
+        ),
+        0,
+    ),
+    (
+        [("The Complete Works of William Shakespeare", "William Shakespeare")],
+        dict(title="Othello", subtitle="Arkangel Shakespeare", authors="William Shakespeare"),
+        None,
+    ),
+    # -- adaptations: a person decides whether the plain book is meant -------------------------------
+    (
+        [("Norse Mythology", "Neil Gaiman")],
+        dict(
+            title="Norse Mythology",
+            subtitle="A BBC Radio 4 Full-Cast Dramatisation",
+            authors="Neil Gaiman",
+            narrators="full cast, Diana Rigg, Derek Jacobi",
+            series_title="Neil Gaiman Full-Cast Radio Adaptations",
+        ),
+        0,
+    ),
+    (
+        [("Neverwhere", "Neil Gaiman"), ("Neverwhere (BBC Radio 4 dramatisation)", "Neil Gaiman")],
+        dict(
+            title="Neverwhere",
+            subtitle="The BBC Radio 4 Full-Cast Dramatisation",
+            authors="Neil Gaiman",
+            narrators="James McAvoy, Natalie Dormer",
+        ),
+        1,
+    ),
+    (
+        [
+            (
+                "Good Omens: The Nice and Accurate Prophecies of Agnes Nutter, Witch",
+                "Terry Pratchett & Neil Gaiman",
+            )
+        ],
+        dict(
+            title="Good Omens",
+            subtitle="The BBC Radio 4 Dramatisation",
+            authors="Terry Pratchett, Neil Gaiman",
+        ),
+        0,
+    ),
+    (
+        [("Dracula", "Bram Stoker")],
+        dict(
+            title="Dracula", subtitle="A Full-Cast Audio Drama", authors="Bram Stoker", narrators="full cast"
+        ),
+        0,
+    ),
+    (
+        [("Great Expectations", "Charles Dickens")],
+        dict(title="Great Expectations (Abridged)", authors="Charles Dickens", narrators="Hugh Laurie"),
+        0,
+    ),
+    (
+        [("The Lord of the Rings", "J.R.R. Tolkien")],
+        dict(
+            title="The Lord of the Rings",
+            subtitle="The Classic BBC Radio 4 Full-Cast Dramatisation",
+            authors="J. R. R. Tolkien",
+            narrators="Ian Holm, Michael Hordern",
+        ),
+        0,
+    ),
+    (
+        [("Sapiens: A Brief History of Humankind", "Yuval Noah Harari")],
+        dict(title="Summary of Sapiens", subtitle="A Brief History of Humankind", authors="Instaread"),
+        None,
+    ),
+    (
+        [("Animal Farm", "George Orwell")],
+        dict(title="Animal Farm", subtitle="SparkNotes Literature Guide", authors="SparkNotes"),
+        None,
+    ),
+    (
+        [("Thinking, Fast and Slow", "Daniel Kahneman")],
+        dict(title="Thinking, Fast and Slow", subtitle="Summary", authors="Daniel Kahneman"),
+        0,
+    ),
 ]
 
 ABSENT = """
@@ -953,6 +1142,8 @@ Hamlet|William Shakespeare
 Macbeth|William Shakespeare
 The Tempest|William Shakespeare
 Star Wars: Episode VI - Return of the Jedi|George Lucas
+The Lion & the Mouse|Jerry Pinkney
+The Nightingale|Hans Christian Andersen
 """
 
 
