@@ -211,7 +211,7 @@ def suggested_resolution(conflict: Mapping[str, Any]) -> Resolution:
     kind = reason_kind(conflict.get("reason"))
     candidates = conflict.get("candidates") or []
     if kind == CHOICE and candidates:
-        return Resolution("link", book_id=int(candidates[0]["book_id"]))
+        return Resolution("link", book_id=candidates[0]["book_id"])
     if kind == DIFFERENT and started(conflict):
         return Resolution("create")
     return Resolution("ignore")
@@ -392,12 +392,12 @@ def _decision_lines(conflict: Mapping[str, Any]) -> list[str]:
             "          create_new: true" if suggestion.kind == "create" else "          ignore: true"
         )
     for candidate in candidates:
-        if suggestion.kind == "link" and int(candidate["book_id"]) == suggestion.book_id:
+        if suggestion.kind == "link" and candidate["book_id"] == suggestion.book_id:
             continue
         warning = (
             " — the engine says another work" if kind == DIFFERENT and candidate is candidates[0] else ""
         )
-        lines.append(f"          # book_id: {int(candidate['book_id'])}  # {_book_label(candidate)}{warning}")
+        lines.append(f"          # book_id: {candidate['book_id']}  # {_book_label(candidate)}{warning}")
     if suggestion.kind != "create":
         lines.append("          # create_new: true  # a new tracker book from the Audible title")
     if suggestion.kind != "ignore":

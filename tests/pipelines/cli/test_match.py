@@ -102,7 +102,7 @@ def test_isbn_in_the_library_file_links_by_isbn(tmp_path: Path) -> None:
 def test_library_that_is_not_json_is_an_error(tmp_path: Path) -> None:
     code, out, err = run(tmp_path, "[{'asin': broken", BOOKS_CSV, "--json")
     assert code == 2 and out == ""
-    assert err.startswith("error: library file") and "not valid JSON" in err and "line 1" in err
+    assert err.startswith("error: library file") and "is not JSON" in err and "line 1" in err
     assert err.count("\n") == 1
 
 
