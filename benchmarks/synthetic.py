@@ -76,6 +76,8 @@ SUBTITLES = (
     "An Investigation",
     "A Love Story",
 )
+# Key of an item's true tracker book id while it is drawn; never left in the generated items.
+TRUE_BOOK = "_true_book_id"
 ORDINALS = "One Two Three Four Five Six Seven Eight Nine Ten".split()
 
 
@@ -237,7 +239,9 @@ def _library_items(rng: random.Random, items: int, meta: list[dict]) -> list[dic
         item["is_finished"] = item["percent_complete"] > 97
         item["runtime_length_min"] = rng.randrange(90, 2400)
         if roll < 0.8 and meta:
-            _describe_tracker_book(rng, item, meta[rng.randrange(len(meta))], roll)
+            book = rng.randrange(len(meta))
+            _describe_tracker_book(rng, item, meta[book], roll)
+            item[TRUE_BOOK] = book + 1
         else:
             first, last = _person(rng)
             item["title"] = _title(rng)
@@ -252,14 +256,27 @@ def generate(items: int, books: int, seed: int = 7, mix: str = "baseline") -> tu
     ``mix`` names one of MIXES; ``baseline`` is the original distribution described
     at the top of this module, kept exactly so earlier figures stay comparable.
     """
-    if mix != "baseline":
-        if mix not in MIXES:
-            raise ValueError(f"unknown mix {mix!r}; known: {', '.join(MIX_NAMES)}")
-        return _generate_mix(items, books, seed, MIXES[mix])
-    rng = random.Random(seed)
-    tracker, meta = _tracker_titles(rng, books)
-    _add_ids_authors_isbns(rng, tracker, meta)
-    return _library_items(rng, items, meta), tracker
+    library, tracker, _ = generate_labelled(items, books, seed, mix)
+    return library, tracker
+
+
+def generate_labelled(
+    items: int, books: int, seed: int = 7, mix: str = "baseline"
+) -> tuple[list[dict], list[dict], dict[str, int | None]]:
+    """`generate`'s data and, per ASIN, the id of the tracker book the item was drawn from
+    (None for an item absent from the tracker): the truth a matcher is scored against."""
+    if mix == "baseline":
+        rng = random.Random(seed)
+        tracker, meta = _tracker_titles(rng, books)
+        _add_ids_authors_isbns(rng, tracker, meta)
+        library = _library_items(rng, items, meta)
+    elif mix in MIXES:
+        library, tracker = _generate_mix(items, books, seed, MIXES[mix])
+    else:
+        raise ValueError(f"unknown mix {mix!r}; known: {', '.join(MIX_NAMES)}")
+    # The label rides on the item while it is drawn (the draws stay exactly as before).
+    labels = {item["asin"]: item.pop(TRUE_BOOK, None) for item in library}
+    return library, tracker, labels
 
 
 # --- other mixes ------------------------------------------------------------------------
@@ -542,7 +559,9 @@ def _mix_item_title(
 ) -> str:
     """Title, authors and series of one library item; returns the ISBN-13 it would carry."""
     if rng.random() >= mix.absent_share and meta:
-        info = meta[rng.randrange(len(meta))]
+        book = rng.randrange(len(meta))
+        info = meta[book]
+        item[TRUE_BOOK] = book + 1
         title = info["title"]
         item["title"] = _noisy(rng, title) if rng.random() < mix.noise_share else title
         item["authors"] = info["author"].audible
