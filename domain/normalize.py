@@ -765,6 +765,24 @@ def _frozen(values: Collection[str]) -> frozenset[str]:
     return frozenset(values) if values else _EMPTY
 
 
+def title_words(title: str | None) -> frozenset[str]:
+    """Every word a title can be looked up by: a superset of ``parse_title(title).tokens``.
+
+    parse_title reads markers, subtitles, noise and adaptations, and costs several times
+    more than this: indexing a large tracker needs only the words. The extra words this
+    keeps (a series name, "unabridged", a volume number) only add a book to lists the
+    matcher may look in; what decides is still the full parse, of the few books looked at.
+    """
+    text = fold(title or "")
+    words = clean_words(text).split()
+    if "," in text or "." in text:
+        # "1,000" is one number, but the full parse may first read "Book 1" as a volume
+        # and keep "000": both readings are words of the title.
+        words += clean_words(text.replace(",", " ").replace(".", " ")).split()
+    # Stop words too: a title of nothing else ("The #2") is found by them.
+    return frozenset(words)
+
+
 def normalize_title(title: str | None, subtitle: str | None = None) -> str:
     """The comparable main title: "The Way of Kings: The Stormlight Archive, Book 1 (Unabridged)" -> "way of kings".
 

@@ -103,6 +103,8 @@ def match_all_parallel(
     count = planned_processes(len(items), processes, min_items)
     if count == 1:
         return index.match_all(items)
+    # Whatever is parsed before the fork is parsed once, for every worker.
+    index.prepare_for(len(items))
     first, *rest = slice_bounds(len(items), count)
     context = multiprocessing.get_context("fork")
     # Output buffered here would otherwise be written again by every child on its way out.

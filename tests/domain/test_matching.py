@@ -506,3 +506,55 @@ def test_real_export_titles_the_tracker_lacks_keep_their_closest_book() -> None:
     assert decisions["B07D15933K"].decision == "linked"  # Series 1 itself
     empathy = decisions["1663710635"]  # HBR's "Empathy"; the tracker's is Roman Krznaric's
     assert empathy.decision == "unmatched" and empathy.reason.startswith("different author")
+
+
+# -- blocking at scale ---------------------------------------------------------------------
+
+
+def test_among_books_tied_at_the_block_cut_the_one_as_long_as_the_item_is_kept() -> None:
+    """Forty books share only "garden" with the item, as many as the block holds and more:
+    which of them are scored must not hang on the order the tracker lists them in."""
+    others = [TrackerBook(i, f"The Garden of Word{i} Thing{i}", f"Author{i} Person{i}") for i in range(2, 42)]
+    wanted = TrackerBook(1, "The Garden", None)
+    title = item("The Garden", authors="Ann Someone")
+    for books in (others + [wanted], [wanted] + others, others[::2] + [wanted] + others[1::2]):
+        decision = BookIndex(books).match(title)
+        assert decision.candidates and decision.candidates[0].book_id == 1, books[:3]
+
+
+def test_a_common_word_past_the_posting_budget_still_counts_for_the_books_it_is_in() -> None:
+    """At 90,000 books "winter" is in 4,500 titles: still a distinctive word, but its list is
+    longer than the budget, so it is looked up for the books found through rarer words rather
+    than read. Forty decoys share the two rare words only and come first in the tracker; the
+    block holds thirty, so only winter's weight keeps the item's own book in it."""
+    from domain import matching
+
+    filler = [
+        TrackerBook(i, f"{'Winter ' if i % 20 == 0 else ''}Filler{i} Plain{i}", f"Writer{i} Person")
+        for i in range(100, 90_000)
+    ]
+    decoys = [TrackerBook(i, f"Karamazov Tale Decoy{i}", None) for i in range(10, 50)]
+    wanted = TrackerBook(90_001, "Karamazov Winter Tale", None)
+    index = BookIndex([*decoys, *filler, wanted])
+    assert len(index._postings["winter"]) > matching.POSTING_BUDGET
+    decision = index.match(item("Karamazov Winter Tale", authors="Ann Someone"))
+    assert decision.candidates[0].book_id == 90_001
+
+
+def test_a_book_whose_title_is_only_noise_is_neither_linked_nor_an_error() -> None:
+    books = [TrackerBook(1, "(Unabridged)", "Ann Writer"), TrackerBook(2, "Unabridged Story", "Ann Writer")]
+    decision = BookIndex(books).match(item("Unabridged Story", authors="Ann Writer"))
+    assert decision.book_id in (None, 2)
+    assert all(c.book_id != 1 for c in decision.candidates)
+
+
+def test_books_parsed_up_front_or_as_met_give_the_same_decisions() -> None:
+    """A large batch parses the whole tracker first, a small one only the books it meets:
+    the decision on an item must not depend on which."""
+    library = load_library(REPO / "tests" / "data" / "matching_eval")
+    books = load_books(REPO / "tests" / "data" / "matching_eval" / "books.csv")
+    as_met = BookIndex(books)
+    one_by_one = [as_met.match(it) for it in library]
+    up_front = BookIndex(books)
+    up_front.parse_all()
+    assert [up_front.match(it) for it in library] == one_by_one

@@ -14,6 +14,7 @@ from domain.normalize import (
     roman_to_int,
     split_item_authors,
     split_tracker_authors,
+    title_words,
 )
 
 
@@ -227,3 +228,38 @@ def test_mixed_scripts_do_not_crash() -> None:
     # Non-Latin letters are kept (only their combining marks are folded, as for Latin).
     assert normalize_title("Война и мир (Unabridged)") == normalize_title("ВОЙНА И МИР") == "воина и мир"
     assert normalize_title("ノルウェイの森") == "ノルウェイの森"
+
+
+# The index files every book under title_words, while items look books up by their parsed
+# tokens: a parsed token missing from title_words would hide the book from that item.
+TITLE_SHAPES = st.lists(
+    st.sampled_from(
+        ["The", "Book", "3", "II", "Vol.", "#2", "(", ")", "[Unabridged]", ":", " - ", "&", "A Novel",
+         "Edition", "Anniversary", "Part", "One", "Séance", "Crime", "of", "Series", ",", "1,000", "Box Set",
+         "Trilogy", "Companion", "Dramatised", "Summary", "Jr.", "’s", "Mahabharata"]
+    )
+    | st.text(max_size=12),
+    max_size=12,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TITLE_SHAPES)
+def test_title_words_hold_every_token_the_full_parse_finds(title: str) -> None:
+    assert parse_title(title).tokens <= title_words(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "The Way of Kings (The Stormlight Archive, Book 1)",
+        "Harry Potter and the Chamber of Secrets (Harry Potter, #2)",
+        "Rocky II",
+        "The The",
+        "David Attenborough - Life on Air",
+        "Elantris: Tenth Anniversary Author's Definitive Edition",
+        "(Unabridged)",
+    ],
+)
+def test_title_words_hold_the_parsed_tokens_of_real_title_shapes(title: str) -> None:
+    assert parse_title(title).tokens <= title_words(title)
