@@ -105,6 +105,8 @@ def audible_stats(
     with postgres.get_engine().connect() as conn:
         for key, (view, order_by, report, _) in _VIEWS.items():
             rows = stats_views_sql.read_view(conn, view, account, order_by)
+            if key == "audible_sync_stats":
+                status_stats = stats_views_sql.status_stats(rows[0] if rows else None)
             yield dg.MaterializeResult(asset_key=key, metadata=as_metadata(report(rows)))
             if key == "audible_sync_activity" and draw_activity_chart:
                 yield dg.MaterializeResult(
@@ -112,4 +114,4 @@ def audible_stats(
                 )
         if not draw_activity_chart:
             context.log.info("Sync activity chart kept: this sync changed nothing and the drawing is recent.")
-        yield sync_status_result(conn, account)
+        yield sync_status_result(conn, account, status_stats)

@@ -4,22 +4,25 @@ audible_unmapped_books.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+_STATUS_STATS = ("total_mappings", "mapped", "unmapped", "currently_reading")
+
 
 def sync_stats(conn: sa.Connection, account: str) -> dict[str, int]:
     row = conn.execute(
-        sa.text(
-            "SELECT total_mappings, mapped, unmapped, currently_reading FROM audible_sync_stats "
-            "WHERE account = :a"
-        ),
+        sa.text(f"SELECT {', '.join(_STATUS_STATS)} FROM audible_sync_stats WHERE account = :a"),
         {"a": account},
     ).one_or_none()
-    if row is None:
-        return {"total_mappings": 0, "mapped": 0, "unmapped": 0, "currently_reading": 0}
-    return {key: int(value) for key, value in row._mapping.items()}
+    return status_stats(row._mapping if row is not None else None)
+
+
+def status_stats(row: Mapping[str, Any] | None) -> dict[str, int]:
+    """The status object's stats from a row of audible_sync_stats (zeros for no row)."""
+    return {key: int(row[key]) if row is not None else 0 for key in _STATUS_STATS}
 
 
 def read_view(conn: sa.Connection, view: str, account: str, order_by: str) -> list[dict[str, Any]]:
