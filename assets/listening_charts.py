@@ -137,15 +137,15 @@ LISTENING_CHART_KEYS = tuple(_HISTORY_CHARTS)
 
 def sync_activity_chart(rows: list[dict], account: str) -> dict:
     """Metadata of audible_sync_activity_chart, from the audible_sync_activity view's rows
-    (drawn in the stats step, which reads those rows anyway)."""
+    (drawn in the stats step, which reads those rows anyway; with matplotlib alone, not pandas)."""
     from domain import charts
-    from domain import listening_analytics as la
+    from domain.sync_reports import sync_activity_days
 
-    activity = la.sync_activity(rows)
+    activity = sync_activity_days(rows)
     return {
         "account": account,
-        "syncs_30_days": dg.MetadataValue.int(int(activity["syncs"].sum()) if len(activity) else 0),
-        "days_with_syncs": dg.MetadataValue.int(int((activity["syncs"] > 0).sum()) if len(activity) else 0),
+        "syncs_30_days": dg.MetadataValue.int(sum(activity["syncs"])),
+        "days_with_syncs": dg.MetadataValue.int(sum(1 for syncs in activity["syncs"] if syncs > 0)),
         "chart": dg.MetadataValue.md(
             charts.stacked_bar_chart(
                 [day[5:] for day in activity["day"]],

@@ -7,6 +7,7 @@ each is one query, and a step of its own cost Dagster more than the query.
 from datetime import datetime, timezone
 
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.metadata import as_metadata
 from assets.sync_status_check import STATUS_CHECK_DESCRIPTION, sync_status_result
@@ -39,6 +40,32 @@ def _activity_chart_due(instance: dg.DagsterInstance, written: SyncWriteSummary)
     )
 
 
+# Views whose rows change only when something writes them (a sync, a person's review, the
+# tracker's own app): published again only when their rows differ from the rows last
+# published, which a digest stored beside them tells without sending the rows. Reading,
+# tabulating and recording 7,500 books in progress cost more than the rest of the step.
+_PUBLISHED_ON_CHANGE = ("audible_currently_reading", "audible_unmapped_books")
+
+
+def _last_digest(instance: dg.DagsterInstance, key: str) -> str | None:
+    latest = instance.get_latest_materialization_event(dg.AssetKey(key))
+    materialization = latest.asset_materialization if latest else None
+    return getattr(materialization.metadata.get("rows_digest"), "value", None) if materialization else None
+
+
+def _changed_rows(
+    conn: sa.Connection, instance: dg.DagsterInstance, written: SyncWriteSummary, key: str
+) -> tuple[list[dict], str] | None:
+    """The view's rows and their digest, or None when they are the rows last published."""
+    view, order_by = _VIEWS[key][:2]
+    # After a sync that wrote something the rows have most likely changed: read them at once.
+    if not written.changed:
+        last = _last_digest(instance, key)
+        if last is not None and stats_views_sql.view_digest(conn, view, written.account) == last:
+            return None
+    return stats_views_sql.read_view_and_digest(conn, view, written.account, order_by)
+
+
 # asset -> (view, its order, report of its rows, description). The activity chart
 # draws the same rows as the activity table.
 _VIEWS = {
@@ -52,7 +79,8 @@ _VIEWS = {
         "audible_currently_reading",
         "progress_percent DESC NULLS LAST, title",
         currently_reading_report,
-        "Tracker books in progress on Audible, furthest along first.",
+        "Tracker books in progress on Audible, furthest along first. Materialized again only when "
+        "these rows changed since.",
     ),
     "audible_sync_activity": (
         "audible_sync_activity",
@@ -64,7 +92,8 @@ _VIEWS = {
         "audible_unmapped_books",
         "title",
         unmapped_books_report,
-        "Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate).",
+        "Audible titles that no tracker book is mapped to (open conflict, ignored, or no candidate). "
+        "Materialized again only when these rows changed since.",
     ),
 }
 
@@ -74,7 +103,13 @@ _VIEWS = {
     group_name="audible_stats",
     specs=[
         *(
-            dg.AssetSpec(key, deps=_STATS_DEPS, kinds={"postgres"}, description=description)
+            dg.AssetSpec(
+                key,
+                deps=_STATS_DEPS,
+                kinds={"postgres"},
+                description=description,
+                skippable=key in _PUBLISHED_ON_CHANGE,
+            )
             for key, (_, _, _, description) in _VIEWS.items()
         ),
         dg.AssetSpec(
@@ -103,13 +138,27 @@ def audible_stats(
     draw_activity_chart = _activity_chart_due(context.instance, tracker_book_progress)
     # One connection for the step's queries: each checkout costs a round trip (pre-ping).
     with postgres.get_engine().connect() as conn:
+        kept = []
         for key, (view, order_by, report, _) in _VIEWS.items():
-            rows = stats_views_sql.read_view(conn, view, account, order_by)
-            yield dg.MaterializeResult(asset_key=key, metadata=as_metadata(report(rows)))
+            if key in _PUBLISHED_ON_CHANGE:
+                changed = _changed_rows(conn, context.instance, tracker_book_progress, key)
+                if changed is None:
+                    kept.append(key)
+                    continue
+                rows, digest = changed
+                metadata = {**as_metadata(report(rows)), "rows_digest": digest}
+            else:
+                rows = stats_views_sql.read_view(conn, view, account, order_by)
+                metadata = as_metadata(report(rows))
+            if key == "audible_sync_stats":
+                status_stats = stats_views_sql.status_stats(rows[0] if rows else None)
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
             if key == "audible_sync_activity" and draw_activity_chart:
                 yield dg.MaterializeResult(
                     asset_key="audible_sync_activity_chart", metadata=sync_activity_chart(rows, account)
                 )
         if not draw_activity_chart:
-            context.log.info("Sync activity chart kept: this sync changed nothing and the drawing is recent.")
-        yield sync_status_result(conn, account)
+            kept.append("audible_sync_activity_chart (this sync changed nothing and the drawing is recent)")
+        if kept:
+            context.log.info(f"Not published again, unchanged: {', '.join(kept)}.")
+        yield sync_status_result(conn, account, status_stats)

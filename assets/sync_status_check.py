@@ -19,9 +19,12 @@ STATUS_CHECK_DESCRIPTION = (
 )
 
 
-def sync_status_result(conn: sa.Connection, account: str) -> dg.AssetCheckResult:
-    """The audible_sync_status check on audible_sync_stats, evaluated in the stats step."""
-    status = q.sync_status(conn, account)
+def sync_status_result(
+    conn: sa.Connection, account: str, stats: dict[str, int] | None = None
+) -> dg.AssetCheckResult:
+    """The audible_sync_status check on audible_sync_stats, evaluated in the stats step
+    (``stats``: the status stats of the audible_sync_stats row it has just read)."""
+    status = q.sync_status(conn, account, stats)
     settings = q.read_settings(conn, account) or {}
     blocked = sync_blocked(bool(settings.get("enabled")), status["syncs_remaining_today"])
     next_sync = status["next_allowed_sync"]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the bar charts take plain sequences: drawing one does not import pandas
+    import pandas as pd
 
 _SIZE = (7.5, 3.2)
 _DPI = 80

@@ -60,6 +60,18 @@ class LibraryItem:
         return data
 
 
+def _already_clean(text: str) -> bool:
+    """Whether cleaning would leave ``text`` as it is (most titles): printable text has no control
+    character and no whitespace but the plain space, so only NFC and the spaces remain to check."""
+    return (
+        text.isprintable()
+        and "  " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+        and unicodedata.is_normalized("NFC", text)
+    )
+
+
 def _clean_text(value: Any, record: str, field_name: str, *, required: bool = False) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if required:
@@ -69,9 +81,12 @@ def _clean_text(value: Any, record: str, field_name: str, *, required: bool = Fa
         value = ", ".join(str(v) for v in value if v is not None)
     if not isinstance(value, (str, int, float)):
         raise LibraryItemError(record, field_name, f"must be text, got {type(value).__name__}")
-    text = unicodedata.normalize("NFC", str(value))
-    text = _CONTROL_CHARS.sub(" ", text)
-    text = " ".join(text.split())
+    if type(value) is str and _already_clean(value):
+        text = value
+    else:
+        text = unicodedata.normalize("NFC", str(value))
+        text = _CONTROL_CHARS.sub(" ", text)
+        text = " ".join(text.split())
     if not text:
         if required:
             raise LibraryItemError(record, field_name, "is empty")

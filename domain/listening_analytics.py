@@ -122,15 +122,3 @@ def titles_without_runtime(rows: Rows) -> int:
     frame = _frame(rows, ["asin", "runtime_length_min"])
     runtime = pd.to_numeric(frame["runtime_length_min"], errors="coerce")
     return int(frame.loc[runtime.isna() | (runtime <= 0), "asin"].nunique())
-
-
-def sync_activity(rows: Rows) -> pd.DataFrame:
-    """day, syncs, successful, failed, skipped, items_fetched, progress_updates — one row per day."""
-    columns = ["day", "syncs", "successful", "failed", "skipped", "items_fetched", "progress_updates"]
-    frame = pd.DataFrame(list(rows), columns=columns)
-    if frame.empty:
-        return frame
-    frame["day"] = pd.to_datetime(frame["day"]).dt.strftime("%Y-%m-%d")
-    for column in columns[1:]:
-        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
-    return frame.sort_values("day").reset_index(drop=True)

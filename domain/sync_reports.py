@@ -198,6 +198,19 @@ def sync_activity_report(rows: Sequence[Mapping[str, Any]]) -> Report:
     }
 
 
+ACTIVITY_COLUMNS = ("syncs", "successful", "failed", "skipped", "items_fetched", "progress_updates")
+
+
+def sync_activity_days(rows: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    """The audible_sync_activity rows as columns, oldest day first: ``day`` as YYYY-MM-DD text and
+    every count as an int (0 for none). Plain lists: the chart of 30 bars needs no data frame."""
+    ordered = sorted(rows, key=lambda r: str(r["day"])[:10])
+    columns: dict[str, list] = {"day": [str(r["day"])[:10] for r in ordered]}
+    for column in ACTIVITY_COLUMNS:
+        columns[column] = [int(r.get(column) or 0) for r in ordered]
+    return columns
+
+
 def unmapped_books_report(rows: Sequence[Mapping[str, Any]]) -> Report:
     table = [
         {

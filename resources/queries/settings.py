@@ -77,10 +77,14 @@ def update_settings(
     return before_values, {**before_values, **accepted}
 
 
-def sync_status(conn: sa.Connection, account: str) -> dict[str, Any]:
-    """The status object of one account: what `audible-tracker status` prints."""
+def sync_status(conn: sa.Connection, account: str, stats: dict[str, int] | None = None) -> dict[str, Any]:
+    """The status object of one account: what `audible-tracker status` prints.
+
+    ``stats`` (``stats_views.status_stats``) when the caller has just read audible_sync_stats.
+    """
     permission = sync_logs.can_sync(conn, account)
-    stats = stats_views.sync_stats(conn, account)
+    if stats is None:
+        stats = stats_views.sync_stats(conn, account)
     return {
         "account": account,
         "can_sync": permission.can_sync,

@@ -79,18 +79,6 @@ def test_progress_over_time_and_latest_point_per_book():
     ]
 
 
-def test_sync_activity_keeps_every_day_as_integers():
-    rows = [
-        {"day": "2026-11-24", "syncs": 2, "successful": 1, "failed": 0, "skipped": 1,
-         "items_fetched": 30, "progress_updates": 3},
-        {"day": "2026-11-23", "syncs": 0, "successful": 0, "failed": 0, "skipped": 0,
-         "items_fetched": 0, "progress_updates": 0},
-    ]  # fmt: skip
-    activity = la.sync_activity(rows)
-    assert list(activity["day"]) == ["2026-11-23", "2026-11-24"]
-    assert activity["syncs"].tolist() == [0, 2]
-
-
 def _png(markdown: str) -> bytes:
     assert markdown.startswith("![") and "](data:image/png;base64," in markdown
     return base64.b64decode(markdown.split("base64,", 1)[1].rstrip(")"))

@@ -49,3 +49,24 @@ def test_the_day_is_the_utc_day_whatever_zone_the_times_carry():
     berlin = timezone(timedelta(hours=1))
     # 00:30 in Berlin on the 30th is 23:30 UTC on the 29th, the same UTC day as NOW.
     assert not _due(now=datetime(2026, 11, 30, 0, 30, tzinfo=berlin), last_drawn_at=NOW + timedelta(hours=8))
+
+
+def test_a_library_snapshot_comes_back_from_pickle_as_it_was():
+    import pickle
+
+    from domain.library_items import LibraryItem
+    from domain.sync_results import LibrarySnapshot
+
+    items = (
+        LibraryItem(
+            asin="B000000001", title="One", authors="A", percent_complete=12.5, extra={"genres": "x"}
+        ),
+        LibraryItem(asin="B000000002", title="Two", is_finished=True, runtime_length_min=61, isbn="978"),
+    )
+    snapshot = LibrarySnapshot(
+        account="reader", sync_log_id=7, source="file", items=items, rejected=("#3: bad",), api_calls=2
+    )
+    back = pickle.loads(pickle.dumps(snapshot))
+    assert back == snapshot and type(back.items) is tuple
+    assert [item.extra for item in back.items] == [{"genres": "x"}, {}]
+    assert [vars(item) for item in back.items] == [vars(item) for item in items]

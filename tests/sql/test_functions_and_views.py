@@ -204,3 +204,55 @@ def test_only_one_open_conflict_per_asin(engine):
             "INSERT INTO audible_conflicts (account, asin, audible_item, reason) "
             "VALUES ('reader', 'B000000001', '{}', 'again')",
         )
+
+
+def test_sync_stats_reads_the_same_counts_as_the_first_definition(engine):
+    """014 rewrote audible_sync_stats to read the mappings once; every column must stay as 003 had it."""
+    from resources.migrations import migration_files
+
+    body = dict(migration_files())["003_audible_views.sql"]
+    first = body[
+        body.index("CREATE OR REPLACE VIEW audible_sync_stats") : body.index(
+            ";", body.index("FROM audible_config c")
+        )
+    ]
+    _exec(engine, first.replace("CREATE OR REPLACE VIEW audible_sync_stats", "CREATE VIEW sync_stats_003"))
+    for name in ("reader", "partner", "nobody"):
+        _account(engine, name)
+    _exec(
+        engine,
+        "INSERT INTO books (id, title, author, status) VALUES (1, 'A', 'X', 'reading'), "
+        "(2, 'B', 'X', 'reading'), (3, 'C', 'Y', 'finished'), (4, 'D', 'Y', 'to_read'), (5, 'E', 'Z', 'finished')",
+    )
+    _exec(
+        engine,
+        "INSERT INTO audible_library_items (account, asin, title) VALUES ('reader', 'A1', 'A'), "
+        "('reader', 'A2', 'B'), ('reader', 'A3', 'C'), ('reader', 'A4', 'not mapped'), "
+        "('reader', 'A5', 'not mapped either'), ('partner', 'A1', 'A'), ('partner', 'P9', 'not mapped')",
+    )
+    # One ASIN on two books, two ASINs on one book, a disabled mapping, a finished book, a mapping
+    # whose title left the library, and another account's mappings.
+    _exec(
+        engine,
+        "INSERT INTO audible_book_mappings (account, asin, book_id, match_method, sync_enabled) VALUES "
+        "('reader', 'A1', 1, 'isbn', true), ('reader', 'A1', 2, 'manual', true), "
+        "('reader', 'A2', 2, 'fuzzy', true), ('reader', 'A3', 3, 'fuzzy', true), "
+        "('reader', 'A9', 5, 'fuzzy', false), ('partner', 'A1', 1, 'isbn', true), "
+        "('partner', 'A2', 5, 'fuzzy', true)",
+    )
+    _exec(
+        engine,
+        "INSERT INTO audible_conflicts (account, asin, audible_item, candidates, reason) "
+        "VALUES ('reader', 'A4', '{}', '[]', 'close call')",
+    )
+    _exec(
+        engine,
+        "INSERT INTO audible_sync_logs (account, status) VALUES ('reader', 'success'), ('reader', 'failed')",
+    )
+    with engine.connect() as conn:
+        now = conn.execute(sa.text("SELECT * FROM audible_sync_stats ORDER BY account")).all()
+        before = conn.execute(sa.text("SELECT * FROM sync_stats_003 ORDER BY account")).all()
+    assert now == before
+    reader = {row.account: row for row in now}["reader"]
+    assert (reader.total_mappings, reader.mapped, reader.unmapped) == (5, 4, 2)
+    assert (reader.currently_reading, reader.finished, reader.open_conflicts) == (2, 1, 1)
