@@ -234,6 +234,17 @@ def _lists_to_read(keys: list[tuple[str, float]], lists: list[np.ndarray]) -> li
     return sorted(read)  # the order the weights are summed in: the same in every process
 
 
+def _add_where_listed(found: np.ndarray, totals: np.ndarray, posting: np.ndarray, weight: float) -> None:
+    """Add `weight` to the totals of the found books that are in `posting` (both sorted,
+    unique): a binary search of the shorter array in the longer one."""
+    if len(posting) < len(found):
+        at = np.minimum(np.searchsorted(found, posting), len(found) - 1)
+        totals[at[found[at] == posting]] += weight
+    else:
+        at = np.minimum(np.searchsorted(posting, found), len(posting) - 1)
+        totals += weight * (posting[at] == found)
+
+
 def _sorted_overlap(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct book ids and their summed weights (a stable sort groups each book's postings
     in key order; summing each group is cheaper than np.unique's inverse plus a bincount)."""
@@ -345,8 +356,9 @@ class BookIndex:
         the tracker: parsing all of it in one pass costs about half as much per book as
         parsing them one by one as blocks first hold them (measured: 23 vs 41 µs), and
         before forking workers it lets them share the parsed books instead of each parsing
-        its own. A few new titles against a large tracker parse only the books they meet.
-        The decisions are the same either way: a book parses the same whenever it is parsed.
+        (and holding) its own. A few new titles against a large tracker parse only the
+        books they meet. The decisions are the same either way: a book parses the same
+        whenever it is parsed.
         """
         if item_count * self.settings.block_limit >= len(self._books):
             self.parse_all()
@@ -422,9 +434,7 @@ class BookIndex:
         )
         for i in range(len(lists)):
             if i not in read_set:
-                posting = lists[i]
-                at = np.minimum(np.searchsorted(posting, found), len(posting) - 1)
-                totals += weights[i] * (posting[at] == found)
+                _add_where_listed(found, totals, lists[i], weights[i])
         return self._best_overlaps(found, totals, len(query.title.tokens))
 
     def _best_overlaps(self, found: np.ndarray, totals: np.ndarray, title_length: int) -> list[int]:
