@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks.sync_scale import StatementCounter, change_progress
-from benchmarks.synthetic import AUTHOR_FORMS, MIXES, generate
+from benchmarks.synthetic import AUTHOR_FORMS, MIXES, TRUE_BOOK, generate, generate_labelled
 from domain.library_items import parse_library
 from domain.matching import BookIndex, TrackerBook
+from domain.normalize import normalize_isbn
 
 
 def test_generated_data_is_deterministic_and_has_the_isbn_fuzzy_absent_mix():
@@ -80,3 +81,22 @@ def test_mixes_differ_from_the_baseline_and_an_unknown_mix_is_refused():
     assert all(generate(200, 1000, seed=3, mix=mix) != baseline for mix in MIXES)
     with pytest.raises(ValueError, match="unknown mix"):
         generate(10, 10, mix="nope")
+
+
+@pytest.mark.parametrize("mix", ["baseline", *sorted(MIXES)])
+def test_labels_name_the_book_each_item_was_drawn_from_without_changing_the_draw(mix):
+    library, tracker, labels = generate_labelled(400, 2000, seed=5, mix=mix)
+    assert (library, tracker) == generate(400, 2000, seed=5, mix=mix)
+    assert set(labels) == {item["asin"] for item in library}
+    assert all(TRUE_BOOK not in item for item in library)
+    books = {book["id"]: book for book in tracker}
+    present = [(item, books[labels[item["asin"]]]) for item in library if labels[item["asin"]] is not None]
+    absent = [item for item in library if labels[item["asin"]] is None]
+    assert present and absent
+    # An item carrying an ISBN that a tracker book stores is that book (ISBNs are drawn per book).
+    with_isbn = [(item, book) for item, book in present if item.get("isbn") and book.get("isbn")]
+    normal = {normalize_isbn(book["isbn"]): book["id"] for book in tracker if book.get("isbn")}
+    for item, book in with_isbn:
+        if normalize_isbn(item["isbn"]) == normalize_isbn(book["isbn"]):
+            assert normal[normalize_isbn(item["isbn"])] == book["id"]
+    assert not any(normalize_isbn(item.get("isbn")) in normal for item in absent)
