@@ -484,13 +484,9 @@ class BookIndex:
         q_sub = query.subtitle_alone
         if q_sub:
             q_vars.append(q_sub)
-        # A book whose title is nothing but noise ("Unabridged") has nothing to compare; it
-        # must not take part either, as reduceat below needs every book to bring a variant.
-        pairs = [(i, entry) for i in candidate_ids if (entry := self._entry_at(i)).score_variants]
-        if not q_vars or not pairs:
+        candidate_ids, entries = self._comparable(candidate_ids)
+        if not q_vars or not entries:
             return []
-        candidate_ids = [i for i, _ in pairs]
-        entries = [entry for _, entry in pairs]
         b_vars = [variant for entry in entries for variant in entry.score_variants]
         counts = np.fromiter((len(e.score_variants) for e in entries), dtype=np.int64, count=len(entries))
         matrix = np.maximum(
@@ -512,6 +508,13 @@ class BookIndex:
         if len(passing) > limit:
             passing = passing[np.argsort(-best[passing], kind="stable")[:limit]]
         return [candidate_ids[p] for p in passing.tolist()]
+
+    def _comparable(self, candidate_ids: list[int]) -> tuple[list[int], list[_Entry]]:
+        """The candidates with a title to compare, and their entries. A book whose title is
+        nothing but noise ("Unabridged") has none; it must not take part in the prefilter,
+        whose reduceat needs every book to bring at least one variant."""
+        pairs = [(i, entry) for i in candidate_ids if (entry := self._entry_at(i)).score_variants]
+        return [i for i, _ in pairs], [entry for _, entry in pairs]
 
     # -- deciding ----------------------------------------------------------------------
 
