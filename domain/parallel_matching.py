@@ -9,8 +9,8 @@ the items' order: the result is exactly `index.match_all(items)`.
 
 Where forking is not available or not safe (Windows, macOS, a daemonic process),
 with a single idle core, or for a batch too small to repay starting a worker,
-this process decides the whole batch. A core counts as idle when the load
-average leaves room for it: on a saturated machine a second process only adds
+this process decides the whole batch. A core counts as idle when no other
+runnable task needs it: on a saturated machine a second process only adds
 the cost of forking (measured: slower, not faster, at a load of 10 on 2 cores).
 
 Workers only compute. They inherit this process's open file descriptors (a
@@ -29,6 +29,7 @@ import os
 import pickle
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
@@ -55,14 +56,39 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def idle_cores() -> int:
-    """Usable cores less those the 1-minute load average says are busy (this process's own aside)."""
+def idle_cores(proc_loadavg: str = "/proc/loadavg") -> int:
+    """Usable cores less those other processes keep busy now.
+
+    Busy is what the kernel has runnable at this moment, where Linux tells (see
+    runnable_elsewhere); elsewhere the 1-minute load average, this process's own share
+    aside. The load average lags: a large first sync started a few seconds after other
+    work (an install, a previous sync) would otherwise decide alone on an idle machine.
+    """
     cores = usable_cores()
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # no load average on this platform
-        return cores
-    return max(1, min(cores, round(cores + 1 - load)))
+    busy = runnable_elsewhere(proc_loadavg=proc_loadavg)
+    if busy is None:
+        try:
+            busy = os.getloadavg()[0] - 1
+        except OSError:  # no load average on this platform
+            return cores
+    return max(1, min(cores, round(cores - busy)))
+
+
+def runnable_elsewhere(looks: int = 5, proc_loadavg: str = "/proc/loadavg") -> int | None:
+    """Tasks other than this one that the kernel has runnable now (the fourth field of
+    /proc/loadavg counts them, this reader included), or None where it does not tell. The
+    least of a few looks 5 ms apart: one look may catch a task that runs for a moment
+    (a database backend answering), which would leave a core idle for the whole batch."""
+    counts = []
+    for look in range(looks):
+        if look:
+            time.sleep(0.005)
+        try:
+            with open(proc_loadavg, encoding="ascii") as stats:
+                counts.append(int(stats.read().split()[3].partition("/")[0]) - 1)
+        except (OSError, ValueError, IndexError):
+            return None
+    return max(0, min(counts))
 
 
 def can_fork_workers() -> bool:

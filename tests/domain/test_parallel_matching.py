@@ -159,3 +159,29 @@ def test_interrupting_this_process_stops_the_workers(no_process_left_behind):
 
     with pytest.raises(KeyboardInterrupt):
         match_all_parallel(index, interrupted, processes=2, min_items=0)
+
+
+def _loadavg(tmp_path: Path, runnable: int) -> str:
+    path = tmp_path / "loadavg"
+    path.write_text(f"1.52 1.61 1.40 {runnable}/311 48213\n", encoding="ascii")
+    return str(path)
+
+
+def test_cores_count_as_idle_by_what_is_runnable_now_not_by_the_lagging_load_average(tmp_path):
+    cores = parallel_matching.usable_cores()
+    # The reader alone is runnable: every core is free, whatever the 1-minute average says.
+    assert parallel_matching.idle_cores(_loadavg(tmp_path, 1)) == cores
+    assert parallel_matching.runnable_elsewhere(looks=2, proc_loadavg=_loadavg(tmp_path, 1)) == 0
+    # Other tasks want every core and more: decide alone.
+    assert parallel_matching.idle_cores(_loadavg(tmp_path, cores + 6)) == 1
+    if cores >= 2:
+        assert parallel_matching.idle_cores(_loadavg(tmp_path, 2)) == cores - 1
+
+
+def test_without_a_runnable_count_the_load_average_decides(tmp_path):
+    missing = str(tmp_path / "absent")
+    assert parallel_matching.runnable_elsewhere(proc_loadavg=missing) is None
+    assert 1 <= parallel_matching.idle_cores(missing) <= parallel_matching.usable_cores()
+    garbled = tmp_path / "garbled"
+    garbled.write_text("not a load line", encoding="ascii")
+    assert parallel_matching.runnable_elsewhere(proc_loadavg=str(garbled)) is None
