@@ -51,9 +51,10 @@ def run_command(database_url: str, *argv: str) -> dict:
         ("auth", "status"),
         ("tracker", "show"),
         ("tracker", "check"),
+        ("review", "--list"),
         ("keygen",),
     ],
-    ids=["status", "config show", "auth status", "tracker show", "tracker check", "keygen"],
+    ids=["status", "config show", "auth status", "tracker show", "tracker check", "review --list", "keygen"],
 )
 def test_database_commands_import_nothing_heavy(database_url, argv):
     result = run_command(database_url, *argv)
