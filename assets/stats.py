@@ -115,7 +115,7 @@ _VIEWS = {
         dg.AssetSpec(
             "audible_sync_activity_chart",
             deps=_STATS_DEPS,
-            kinds={"postgres", "pandas"},
+            kinds={"postgres", "matplotlib"},
             description=(
                 "Syncs per day over the last 30 days, split into successful, failed and skipped. Drawn "
                 "when a sync changed something, else at most every 6 hours and once a day."
