@@ -291,9 +291,9 @@ class BookIndex:
 
     def _build(self, books: Iterable[TrackerBook]) -> None:
         # Only the words are read now. The full parse of a book (variants, volumes, people)
-        # is made the first time an item's block holds it, by the process deciding that
-        # item: most books of a large tracker are never in any block, and forked workers
-        # parse the ones they need side by side instead of this process parsing them all.
+        # is made the first time an item's block holds it: a few new titles against a large
+        # tracker meet few of its books. A batch that meets most of them parses them all
+        # first (prepare_for).
         self._books: list[TrackerBook] = []
         self._by_isbn: dict[str, list[int]] = defaultdict(list)
         postings: dict[str, list[int]] = defaultdict(list)

@@ -220,7 +220,8 @@ def suggested_resolution(conflict: Mapping[str, Any]) -> Resolution:
 # --- per-candidate explanation, and tracker search ------------------------------------------
 
 
-def _library_item(item: Mapping[str, Any]) -> LibraryItem:
+def stored_library_item(item: Mapping[str, Any]) -> LibraryItem:
+    """The LibraryItem of an Audible title as a conflict or the library snapshot stores it."""
     return LibraryItem(
         asin=item.get("asin") or "",
         title=item.get("title") or "",
@@ -242,7 +243,7 @@ def candidate_why(item: Mapping[str, Any], title: str | None, author: str | None
     # Imported here: the matcher's numpy and rapidfuzz are not needed to list or decide conflicts.
     from domain.matching import CONFLICT, LINKED, BookIndex, TrackerBook
 
-    decision = BookIndex([TrackerBook(0, title or "", author)]).match(_library_item(item))
+    decision = BookIndex([TrackerBook(0, title or "", author)]).match(stored_library_item(item))
     if decision.decision == LINKED:
         return decision.reason.split(" '", 1)[0]
     if decision.decision == CONFLICT:

@@ -366,18 +366,7 @@ def _add_books(context: dg.OpExecutionContext, config: AddBooksConfig, postgres:
             dry_run=config.dry_run,
             by=by,
         )
-    ids = {o.asin: o.book_id for o in added.outcomes}
-    rows = [
-        {
-            "asin": item["asin"],
-            "book_id": ids.get(item["asin"]),
-            "title": book.title,
-            "author": book.author,
-            "isbn": book.isbn,
-            "status": book.status,
-        }
-        for item, book in added.planned
-    ]
+    rows = added.rows()
     verb = "would add" if config.dry_run else "added"
     message = f"Account {account!r}: {verb} {len(rows)} book(s) to the tracker" + (
         " (dry run: nothing was written)" if config.dry_run else f" by {by}"

@@ -19,9 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.library_items import LibraryItem
 from domain.new_books import TO_READ, NewBook, SelectionError, new_book_from_item, select_titles
-from domain.review import PlannedDecision, Resolution, ReviewError
+from domain.review import PlannedDecision, Resolution, ReviewError, stored_library_item
 from domain.sync_results import match_fingerprint
 from resources.queries import books as books_sql
 from resources.queries import conflicts as cq
@@ -84,17 +83,7 @@ def _target_book(conn: sa.Connection, resolution: Resolution, item: Mapping[str,
 
 
 def ignore_fingerprint(item: Mapping[str, Any]) -> str:
-    return match_fingerprint(
-        LibraryItem(
-            asin=item["asin"],
-            title=item.get("title") or "",
-            subtitle=item.get("subtitle"),
-            authors=item.get("authors"),
-            series_title=item.get("series_title"),
-            series_sequence=item.get("series_sequence"),
-            isbn=item.get("isbn"),
-        )
-    )
+    return match_fingerprint(stored_library_item(item))
 
 
 def _ignore(
@@ -353,6 +342,22 @@ class AddedBooks:
     below_threshold: tuple[tuple[str, str], ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     progress: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per planned book (in planned order): the title's ASIN, the book id once
+        created, and the book's title, author, ISBN and status."""
+        ids = {o.asin: o.book_id for o in self.outcomes}
+        return [
+            {
+                "asin": item["asin"],
+                "book_id": ids.get(item["asin"]),
+                "title": book.title,
+                "author": book.author,
+                "isbn": book.isbn,
+                "status": book.status,
+            }
+            for item, book in self.planned
+        ]
 
 
 def add_missing(

@@ -27,18 +27,10 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def _rows(added: Any) -> list[dict[str, Any]]:
-    ids = {o.asin: o.book_id for o in added.outcomes}
+    """AddedBooks.rows with the Audible progress each book was made with."""
     return [
-        {
-            "asin": item["asin"],
-            "book_id": ids.get(item["asin"]),
-            "title": book.title,
-            "author": book.author,
-            "isbn": book.isbn,
-            "status": book.status,
-            "progress": progress_text(item.get("percent_complete"), item.get("is_finished")),
-        }
-        for item, book in added.planned
+        {**row, "progress": progress_text(item.get("percent_complete"), item.get("is_finished"))}
+        for row, (item, _) in zip(added.rows(), added.planned, strict=True)
     ]
 
 

@@ -48,7 +48,7 @@ def _digest_sql(over: str) -> str:
     )
 
 
-def empty_digest(account: str) -> str:
+def _empty_digest(account: str) -> str:
     return f"{account}:0:0"
 
 
@@ -73,7 +73,7 @@ def read_view_and_digest(
             {"a": account},
         )
     ]
-    digest = rows[0]["rows_digest"] if rows else empty_digest(account)
+    digest = rows[0]["rows_digest"] if rows else _empty_digest(account)
     for row in rows:
         del row["rows_digest"]
     return rows, digest
